@@ -1,0 +1,34 @@
+import { Command } from "@effect/cli"
+import { Console, Effect } from "effect"
+import { instancesDir } from "../config/home.js"
+import { lintHome } from "../config/validate.js"
+import { ExitCode } from "./errors.js"
+import { bad, findingsJson, ok, printFindings, problemCount } from "./findings.js"
+import { homeFrom, homeOption, jsonOption } from "./options.js"
+import { paint, printJson } from "./output.js"
+
+export const configLint = Command.make("lint", { home: homeOption, json: jsonOption }, (options) =>
+  Effect.gen(function* () {
+    const home = homeFrom(options.home)
+    const linted = yield* lintHome(home)
+    const names = linted.instances.flatMap((checked) => (checked.instance === undefined ? [] : [checked.instance]))
+    const valid = linted.findings.length === 0
+    if (options.json) {
+      yield* printJson({ home, valid, instances: names, findings: findingsJson(linted.findings) })
+    } else if (valid && names.length === 0) {
+      yield* Console.log(`No instances under ${instancesDir(home)}.`)
+      yield* Console.log(paint.dim("Create one: orch init NAME --model PATH [--profile cpu|vulkan|cuda]"))
+    } else if (valid) {
+      yield* ok(`${names.length} instance${names.length === 1 ? "" : "s"}, no problems: ${names.join(", ")}`)
+    } else {
+      const broken = new Set(linted.findings.map((finding) => finding.instance ?? finding.file)).size
+      yield* bad(`${problemCount(linted.findings.length)} in ${broken} instance${broken === 1 ? "" : "s"} under ${instancesDir(home)}`)
+      yield* printFindings(linted.findings, true)
+    }
+    if (!valid) return yield* new ExitCode({ code: 1 })
+  })
+).pipe(
+  Command.withDescription(
+    "Check every instance of the home and that no two share a port; exit 1 on any problem"
+  )
+)

@@ -1,0 +1,15 @@
+import { Options } from "@effect/cli"
+import { Option } from "effect"
+import { resolveHome } from "../config/home.js"
+
+export const homeOption = Options.text("home").pipe(
+  Options.withPseudoName("DIR"),
+  Options.optional,
+  Options.withDescription(
+    "The home folder: configs in DIR/instances, the journal in DIR/journal (default: $LLAMA_ORCH_HOME, else the current directory)"
+  )
+)
+
+export const jsonOption = Options.boolean("json").pipe(Options.withDescription("Print JSON instead of text (default: off)"))
+
+export const homeFrom = (option: Option.Option<string>) => resolveHome(Option.getOrUndefined(option))

@@ -1,0 +1,75 @@
+import { Effect, Either } from "effect"
+import type { InstanceConfig } from "../domain/config.js"
+import type { FileFinding, Finding } from "../domain/findings.js"
+import { decodeConfig, portCollisions } from "../domain/lint.js"
+import { checkMachine } from "./checks.js"
+import { discoverInstances } from "./discover.js"
+import { configFile } from "./home.js"
+import { readJsonFile } from "./read.js"
+
+export interface Checked {
+  readonly file: string
+  readonly instance?: string
+  readonly config?: InstanceConfig
+  readonly findings: ReadonlyArray<FileFinding>
+}
+
+const locate = (file: string, instance: string | undefined) => (finding: Finding): FileFinding =>
+  instance === undefined ? { file, ...finding } : { file, instance, ...finding }
+
+/** Reads and decodes a config file, without looking at the machine. */
+export const loadConfig = (file: string, instance?: string): Effect.Effect<Checked> =>
+  readJsonFile(file).pipe(
+    Effect.map((parsed) => {
+      const decoded = Either.flatMap(
+        Either.mapLeft(parsed, (finding): ReadonlyArray<Finding> => [finding]),
+        decodeConfig
+      )
+      const base = instance === undefined ? { file } : { file, instance }
+      return Either.match(decoded, {
+        onLeft: (findings): Checked => ({ ...base, findings: findings.map(locate(file, instance)) }),
+        onRight: (config): Checked => ({ ...base, config, findings: [] })
+      })
+    })
+  )
+
+/** `orch config validate`: the schema first, then (if it holds) the machine checks. */
+export const validateFile = (home: string, file: string, instance?: string): Effect.Effect<Checked> =>
+  loadConfig(file, instance).pipe(
+    Effect.flatMap((loaded) =>
+      loaded.config === undefined
+        ? Effect.succeed(loaded)
+        : checkMachine(home, file, loaded.config).pipe(
+            Effect.map((findings) => ({ ...loaded, findings: findings.map(locate(file, instance)) }))
+          )
+    )
+  )
+
+export interface Linted {
+  readonly instances: ReadonlyArray<Checked>
+  readonly findings: ReadonlyArray<FileFinding>
+}
+
+/** `orch config lint`: every instance of the home, then the rules across instances. */
+export const lintHome = (home: string): Effect.Effect<Linted> =>
+  Effect.gen(function* () {
+    const discovered = yield* discoverInstances(home)
+    const instances = yield* Effect.forEach(
+      discovered.names,
+      (name) => validateFile(home, configFile(home, name), name),
+      // One instance at a time: two instances on one port would each see the other's probe bind.
+      { concurrency: 1 }
+    )
+    const collisions = portCollisions(
+      instances.flatMap((checked) =>
+        checked.config === undefined || checked.instance === undefined
+          ? []
+          : [{ instance: checked.instance, host: checked.config.server.host, port: checked.config.server.port }]
+      )
+    )
+    const findings = instances.flatMap((checked) => {
+      const collision = checked.instance === undefined ? undefined : collisions.get(checked.instance)
+      return collision === undefined ? checked.findings : [...checked.findings, locate(checked.file, checked.instance)(collision)]
+    })
+    return { instances, findings: [...discovered.findings, ...findings] }
+  })

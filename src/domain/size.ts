@@ -1,0 +1,38 @@
+import { Either, ParseResult, Schema } from "effect"
+
+/** Sizes are bytes as a number, or a string like "50MB". Units are binary: 1 KB = 1024 bytes. */
+const UNIT_BYTES: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }
+const SIZE = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*$/i
+export const SIZE_PATTERN = "^\\s*\\d+(\\.\\d+)?\\s*([kKmMgG]([iI]?[bB])?|[bB])?\\s*$"
+
+export const parseSize = (input: number | string): Either.Either<number, string> => {
+  if (typeof input === "number") {
+    return Number.isInteger(input) && input > 0 ? Either.right(input) : Either.left("a size must be a whole number of bytes above 0")
+  }
+  const match = SIZE.exec(input)
+  if (match === null) return Either.left(`"${input}" is not a size`)
+  const bytes = Math.round(Number(match[1]) * (UNIT_BYTES[(match[2] ?? "").toLowerCase()] ?? 1))
+  return bytes > 0 ? Either.right(bytes) : Either.left("a size must be above 0")
+}
+
+export const formatSize = (bytes: number): string => {
+  for (const [unit, size] of [["GB", 1024 ** 3], ["MB", 1024 ** 2], ["KB", 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`
+  }
+  return `${bytes}B`
+}
+
+export const Size = (description: string) =>
+  Schema.transformOrFail(
+    Schema.Union(Schema.Number, Schema.String.annotations({ jsonSchema: { type: "string", pattern: SIZE_PATTERN } })),
+    Schema.Number,
+    {
+      strict: true,
+      decode: (input, _, ast) =>
+        Either.match(parseSize(input), {
+          onLeft: (problem) => ParseResult.fail(new ParseResult.Type(ast, input, problem)),
+          onRight: ParseResult.succeed
+        }),
+      encode: (bytes) => ParseResult.succeed(formatSize(bytes))
+    }
+  ).annotations({ description: `${description} (bytes, or a string like "50MB"; 1 KB = 1024 bytes)` })
