@@ -1,0 +1,184 @@
+import { Either } from "effect"
+import { describe, expect, it } from "vitest"
+import type { Finding } from "../../src/domain/findings.js"
+import { decodeConfig } from "../../src/domain/lint.js"
+
+const minimal = { model: { path: "m.gguf" }, server: { port: 8080 } }
+
+/** Merges `patch` into the minimal config, a level deep; `undefined` removes a key, as JSON would. */
+const withPatch = (patch: Record<string, unknown>): Record<string, unknown> => {
+  const merged: Record<string, unknown> = structuredClone(minimal)
+  for (const [key, value] of Object.entries(patch)) {
+    const base = merged[key]
+    merged[key] =
+      typeof value === "object" && value !== null && !Array.isArray(value) && typeof base === "object" && base !== null
+        ? { ...base, ...value }
+        : value
+  }
+  return JSON.parse(JSON.stringify(merged))
+}
+
+const findings = (raw: unknown): ReadonlyArray<Finding> =>
+  Either.match(decodeConfig(raw), { onLeft: (found) => found, onRight: () => [] })
+
+describe("config defaults", () => {
+  it("fills every default from a minimal config", () => {
+    expect(decodeConfig(minimal)).toEqual(
+      Either.right({
+        model: { path: "m.gguf" },
+        server: { host: "127.0.0.1", port: 8080 },
+        gpu: { backend: "cpu" },
+        healthcheck: { path: "/health", interval: 10_000, timeout: 5_000, retries: 3, start_period: 300_000 },
+        restart_policy: {
+          enabled: true,
+          max_retries: 10,
+          backoff_multiplier: 2,
+          initial_delay: 1_000,
+          max_delay: 300_000,
+          reset_after: 600_000
+        },
+        binary: "llama-server",
+        args: [],
+        env: {},
+        stop_timeout: 10_000,
+        logs: { max_size: 50 * 1024 ** 2, keep: 5 }
+      })
+    )
+  })
+
+  it("fills the rest of a section that is given in part", () => {
+    const decoded = Either.getOrThrow(decodeConfig(withPatch({ healthcheck: { interval: "1m" } })))
+    expect(decoded.healthcheck).toEqual({ path: "/health", interval: 60_000, timeout: 5_000, retries: 3, start_period: 300_000 })
+  })
+
+  it("allows a $schema key and keeps it out of the way", () => {
+    expect(Either.isRight(decodeConfig({ $schema: "../config.schema.json", ...minimal }))).toBe(true)
+  })
+
+  it("allows multi-hour start periods for slow model loads", () => {
+    expect(Either.getOrThrow(decodeConfig(withPatch({ healthcheck: { start_period: "2h" } }))).healthcheck.start_period).toBe(7_200_000)
+  })
+})
+
+describe("every field, valid", () => {
+  it.each([
+    ["model.context_size", { model: { path: "m.gguf", context_size: 8192 } }],
+    ["model.context_size 0 (the model's own)", { model: { path: "m.gguf", context_size: 0 } }],
+    ["model.batch_size", { model: { path: "m.gguf", batch_size: 512 } }],
+    ["model.threads", { model: { path: "m.gguf", threads: 8 } }],
+    ["server.host", { server: { host: "0.0.0.0" } }],
+    ["server.port 1", { server: { port: 1 } }],
+    ["server.port 65535", { server: { port: 65535 } }],
+    ["server.timeout", { server: { timeout: "10m" } }],
+    ["server.parallel", { server: { parallel: 4 } }],
+    ["gpu.backend vulkan", { gpu: { backend: "vulkan" } }],
+    ["gpu.backend cuda", { gpu: { backend: "cuda" } }],
+    ["gpu.device_id", { gpu: { device_id: 1 } }],
+    ["gpu.layers number", { gpu: { layers: 99 } }],
+    ["gpu.layers auto", { gpu: { layers: "auto" } }],
+    ["gpu.layers all", { gpu: { layers: "all" } }],
+    ["healthcheck.path", { healthcheck: { path: "/v1/health" } }],
+    ["healthcheck.interval number", { healthcheck: { interval: 2 } }],
+    ["healthcheck.timeout", { healthcheck: { timeout: "500ms" } }],
+    ["healthcheck.retries", { healthcheck: { retries: 5 } }],
+    ["healthcheck.start_period 0", { healthcheck: { start_period: 0 } }],
+    ["restart_policy.enabled", { restart_policy: { enabled: false } }],
+    ["restart_policy.max_retries 0", { restart_policy: { max_retries: 0 } }],
+    ["restart_policy.backoff_multiplier", { restart_policy: { backoff_multiplier: 1.5 } }],
+    ["restart_policy.initial_delay", { restart_policy: { initial_delay: "2s" } }],
+    ["restart_policy.max_delay", { restart_policy: { max_delay: "1h" } }],
+    ["restart_policy.reset_after", { restart_policy: { reset_after: 60 } }],
+    ["binary path", { binary: "/opt/llama.cpp/build/bin/llama-server" }],
+    ["binary argv prefix", { binary: ["llama", "serve"] }],
+    ["args", { args: ["--metrics", "--flash-attn", "on"] }],
+    ["env", { env: { LLAMA_ARG_MLOCK: "1" } }],
+    ["stop_timeout", { stop_timeout: "30s" }],
+    ["logs.max_size", { logs: { max_size: "10MB" } }],
+    ["logs.keep", { logs: { keep: 10 } }]
+  ])("%s", (_, patch) => {
+    expect(findings(withPatch(patch))).toEqual([])
+  })
+})
+
+describe("every field, invalid", () => {
+  it.each([
+    ["model.path missing", { model: { path: undefined } }, "model.path", "is required"],
+    ["model.path empty", { model: { path: "" } }, "model.path", 'must be a non-empty string, got ""'],
+    ["model.context_size negative", { model: { path: "m", context_size: -1 } }, "model.context_size", "must be a whole number ≥ 0, got -1"],
+    ["model.batch_size fraction", { model: { path: "m", batch_size: 1.5 } }, "model.batch_size", "must be a whole number ≥ 1, got 1.5"],
+    ["model.threads string", { model: { path: "m", threads: "8" } }, "model.threads", 'must be a whole number ≥ 1, got "8"'],
+    ["server missing", { server: undefined }, "server", "is required"],
+    ["server.port missing", { server: { host: "127.0.0.1", port: undefined } }, "server.port", "is required"],
+    ["server.port 0", { server: { port: 0 } }, "server.port", "must be a whole number from 1 to 65535, got 0"],
+    ["server.port 65536", { server: { port: 65536 } }, "server.port", "must be a whole number from 1 to 65535, got 65536"],
+    ["server.port string", { server: { port: "8080" } }, "server.port", 'must be a whole number from 1 to 65535, got "8080"'],
+    ["server.host empty", { server: { host: "" } }, "server.host", 'must be a non-empty string, got ""'],
+    ["server.timeout too short", { server: { timeout: "10ms" } }, "server.timeout", "must be at least 1s"],
+    ["server.parallel 0", { server: { parallel: 0 } }, "server.parallel", "must be a whole number ≥ 1, got 0"],
+    ["gpu.backend rocm", { gpu: { backend: "rocm" } }, "gpu.backend", 'must be one of "cpu", "vulkan", "cuda", got "rocm"'],
+    ["gpu.device_id negative", { gpu: { device_id: -1 } }, "gpu.device_id", "must be a whole number ≥ 0, got -1"],
+    ["gpu.layers word", { gpu: { layers: "most" } }, "gpu.layers", 'must be a whole number ≥ 0, "auto" or "all", got "most"'],
+    ["healthcheck.path relative", { healthcheck: { path: "health" } }, "healthcheck.path", 'must be a URL path starting with "/", got "health"'],
+    ["healthcheck.interval bad unit", { healthcheck: { interval: "5y" } }, "healthcheck.interval", '"5y" is not a duration (stuck at "5y")'],
+    ["healthcheck.interval 0", { healthcheck: { interval: 0 } }, "healthcheck.interval", "must be at least 100ms"],
+    ["healthcheck.timeout negative", { healthcheck: { timeout: -5 } }, "healthcheck.timeout", "a duration must be zero or more seconds"],
+    ["healthcheck.retries 0", { healthcheck: { retries: 0 } }, "healthcheck.retries", "must be a whole number ≥ 1, got 0"],
+    ["healthcheck.start_period bool", { healthcheck: { start_period: true } }, "healthcheck.start_period", "Expected number, actual true"],
+    ["restart_policy.enabled string", { restart_policy: { enabled: "yes" } }, "restart_policy.enabled", 'must be true or false, got "yes"'],
+    ["restart_policy.max_retries -1", { restart_policy: { max_retries: -1 } }, "restart_policy.max_retries", "must be a whole number ≥ 0, got -1"],
+    ["restart_policy.backoff_multiplier 0.5", { restart_policy: { backoff_multiplier: 0.5 } }, "restart_policy.backoff_multiplier", "must be a number ≥ 1, got 0.5"],
+    ["restart_policy.initial_delay bad", { restart_policy: { initial_delay: "soon" } }, "restart_policy.initial_delay", '"soon" is not a duration (stuck at "soon")'],
+    ["restart_policy.max_delay below initial", { restart_policy: { initial_delay: "1m", max_delay: "10s" } }, "restart_policy.max_delay", "is 10s, shorter than initial_delay (1m)"],
+    ["restart_policy.reset_after bad", { restart_policy: { reset_after: "" } }, "restart_policy.reset_after", "a duration cannot be empty"],
+    ["binary empty list", { binary: [] }, "binary", 'must be a command name, a path, or a non-empty list like ["llama", "serve"], got []'],
+    ["binary empty", { binary: "" }, "binary", 'must be a command name, a path, or a non-empty list like ["llama", "serve"], got ""'],
+    ["args not strings", { args: ["--metrics", 5] }, "args", 'must be a list of strings, got ["--metrics",5]'],
+    ["args owning --port", { args: ["--port", "9000"] }, "args[0]", '"--port" is set by orch from server.port'],
+    ["args owning -m", { args: ["--metrics", "-m", "x.gguf"] }, "args[1]", '"-m" is set by orch from model.path'],
+    ["args owning --alias=", { args: ["--alias=x"] }, "args[0]", '"--alias" is set by orch from the instance name'],
+    ["env number", { env: { THREADS: 4 } }, "env", 'must be an object of string values, got {"THREADS":4}'],
+    ["stop_timeout bad", { stop_timeout: "forever" }, "stop_timeout", '"forever" is not a duration (stuck at "forever")'],
+    ["logs.max_size bad", { logs: { max_size: "5TB" } }, "logs.max_size", '"5TB" is not a size'],
+    ["logs.keep 0", { logs: { keep: 0 } }, "logs.keep", "must be a whole number ≥ 1, got 0"]
+  ])("%s", (_, patch, field, problem) => {
+    const found = findings(withPatch(patch))
+    expect(found.map((finding) => [finding.field, finding.problem])).toContainEqual([field, problem])
+    for (const finding of found) expect(finding.hint).not.toBe("")
+  })
+
+  it("refuses a file that is not an object", () => {
+    expect(findings([1, 2]).length).toBeGreaterThan(0)
+    expect(findings("model").length).toBeGreaterThan(0)
+  })
+
+  it("reports every problem of a file at once", () => {
+    const found = findings({ model: { path: "" }, server: { port: 0 }, gpu: { backend: "x" }, logs: { keep: 0 } })
+    expect(found.map((finding) => finding.field)).toEqual(["model.path", "server.port", "gpu.backend", "logs.keep"])
+  })
+
+  it("hints with the field's description", () => {
+    const [finding] = findings(withPatch({ server: { port: 0 } }))
+    expect(finding?.hint).toBe("TCP port to listen on (--port); required, and unique per host")
+  })
+})
+
+describe("unknown keys", () => {
+  it.each([
+    [{ model: { path: "m", contextSize: 4096 } }, "model.contextSize", 'did you mean "context_size"?'],
+    [{ servr: { port: 8080 } }, "servr", 'did you mean "server"?'],
+    [{ healthcheck: { intervall: "5s" } }, "healthcheck.intervall", 'did you mean "interval"?'],
+    [{ restart_policy: { max_retry: 3 } }, "restart_policy.max_retry", 'did you mean "max_retries"?'],
+    [{ gpu: { device: 1 } }, "gpu.device", 'did you mean "device_id"?']
+  ])("%j", (patch, field, hint) => {
+    const found = findings(withPatch(patch as Record<string, unknown>))
+    expect(found).toContainEqual({ field, problem: `unknown key "${field.split(".").pop()}"`, hint })
+  })
+
+  it("lists the allowed keys when nothing is close", () => {
+    expect(findings(withPatch({ logs: { zzzzzz: 1 } }))).toContainEqual({
+      field: "logs.zzzzzz",
+      problem: 'unknown key "zzzzzz"',
+      hint: "remove it; allowed here: max_size, keep"
+    })
+  })
+})
