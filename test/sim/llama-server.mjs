@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+// A stand-in for llama.cpp's llama-server, for tests and the demo on machines without it.
+// It follows ../../../shared/llama-server.md: the flags orch generates, llama-server's log lines
+// and error messages, /health answering 503 while "loading" and 200 after. Where the real
+// server and this file differ, this file is wrong.
+//
+// Test-only switches (never passed to the real server):
+//   --sim-load-ms N          time to "load the model" (default 200)
+//   --sim-crash-after-ms N   exit by itself N ms after start ...
+//   --sim-crash-code N       ... with this exit code (default 1) ...
+//   --sim-crash-signal SIG   ... or by this signal, e.g. SIGABRT or SIGSEGV
+//   --sim-hang-after-ms N    after N ms, accept connections but never answer (a wedged server)
+//   --sim-health-status N    answer /health with this status once loaded (e.g. 500)
+//   --sim-ignore-sigterm     log SIGTERM and carry on (a busy server that will not stop)
+//   --sim-stop-ms N          time from SIGTERM to exit (default 50; the real one takes ~2 s)
+import * as fs from "node:fs"
+import * as http from "node:http"
+
+const VALUE_FLAGS = new Map([
+  ["-m", "model"], ["--model", "model"],
+  ["--host", "host"], ["--port", "port"],
+  ["-a", "alias"], ["--alias", "alias"],
+  ["-c", "ctx"], ["--ctx-size", "ctx"],
+  ["-b", "batch"], ["--batch-size", "batch"],
+  ["-t", "threads"], ["--threads", "threads"],
+  ["-np", "parallel"], ["--parallel", "parallel"],
+  ["-ngl", "gpuLayers"], ["--gpu-layers", "gpuLayers"], ["--n-gpu-layers", "gpuLayers"],
+  ["-dev", "device"], ["--device", "device"],
+  ["--api-key", "apiKey"], ["--timeout", "timeout"],
+  ["--sim-load-ms", "loadMs"], ["--sim-crash-after-ms", "crashAfterMs"], ["--sim-crash-code", "crashCode"],
+  ["--sim-crash-signal", "crashSignal"], ["--sim-hang-after-ms", "hangAfterMs"],
+  ["--sim-health-status", "healthStatus"], ["--sim-stop-ms", "stopMs"]
+])
+const SWITCHES = new Map([
+  ["--metrics", "metrics"], ["--slots", "slots"], ["--no-slots", "noSlots"], ["--list-devices", "listDevices"],
+  ["--sim-ignore-sigterm", "ignoreSigterm"]
+])
+
+const log = (line) => process.stderr.write(`${line}\n`)
+
+const parseArgs = (argv) => {
+  const options = { host: "127.0.0.1", port: "8080", loadMs: "200", crashCode: "1", stopMs: "50" }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? argv[i].split(/=(.*)/s) : [argv[i], undefined]
+    if (SWITCHES.has(flag)) {
+      options[SWITCHES.get(flag)] = true
+    } else if (VALUE_FLAGS.has(flag)) {
+      const value = inline ?? argv[++i]
+      if (value === undefined) {
+        log(`error while handling argument "${flag}": expected value for argument`)
+        process.exit(1)
+      }
+      options[VALUE_FLAGS.get(flag)] = value
+    } else {
+      log(`error: invalid argument: ${flag}`)
+      process.exit(1)
+    }
+  }
+  return options
+}
+
+const options = parseArgs(process.argv.slice(2))
+
+if (options.listDevices) {
+  process.stdout.write("Available devices:\n")
+  process.exit(0)
+}
+
+const modelPath = options.model ?? "models/7B/ggml-model-f16.gguf"
+const alias = options.alias ?? modelPath
+const slots = Math.max(1, Number(options.parallel ?? 1))
+const started = Date.now()
+let loaded = false
+let hung = false
+
+log(`build: 0 (simulator) with node ${process.version} for ${process.platform}-${process.arch}`)
+log(`system info: n_threads = ${options.threads ?? 4}, n_threads_batch = ${options.threads ?? 4}, total_threads = 4`)
+
+const json = (res, status, body) => {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" })
+  res.end(JSON.stringify(body))
+}
+const apiError = (res, code, message, type) => json(res, code, { error: { code, message, type } })
+const loading = (res) => apiError(res, 503, "Loading model", "unavailable_error")
+
+const readBody = (req) =>
+  new Promise((resolve) => {
+    let text = ""
+    req.on("data", (chunk) => (text += chunk))
+    req.on("end", () => {
+      try {
+        resolve(JSON.parse(text || "{}"))
+      } catch {
+        resolve(undefined)
+      }
+    })
+  })
+
+const completionText = " Hello from the llama-server simulator."
+
+const routes = {
+  "GET /health": (_, res) => {
+    if (!loaded) return loading(res)
+    const status = Number(options.healthStatus ?? 200)
+    if (status === 200) return json(res, 200, { status: "ok" })
+    return apiError(res, status, "Internal server error", "server_error")
+  },
+  "GET /v1/models": (_, res) =>
+    json(res, 200, {
+      object: "list",
+      data: [{ id: alias, object: "model", created: Math.floor(started / 1000), owned_by: "llamacpp",
+        meta: { vocab_type: 2, n_vocab: 32000, n_ctx_train: 4096, n_embd: 288, n_params: 15191712, size: 35488800 } }]
+    }),
+  "GET /props": (_, res) =>
+    json(res, 200, {
+      default_generation_settings: { n_ctx: Number(options.ctx ?? 4096), params: { n_predict: -1, temperature: 0.8 } },
+      total_slots: slots,
+      model_path: modelPath,
+      build_info: "b0-simulator"
+    }),
+  "GET /slots": (_, res, url) => {
+    if (options.noSlots) {
+      return apiError(res, 501, "This server does not support slots endpoint. Start it with `--slots`", "not_supported_error")
+    }
+    if (url.searchParams.get("fail_on_no_slot") === "1" && busy >= slots) return apiError(res, 503, "no slot available", "unavailable_error")
+    return json(res, 200, Array.from({ length: slots }, (_, id) => ({ id, n_ctx: Number(options.ctx ?? 4096), is_processing: id < busy })))
+  },
+  "GET /metrics": (_, res) => {
+    if (!options.metrics) {
+      return apiError(res, 501, "This server does not support metrics endpoint. Start it with `--metrics`", "not_supported_error")
+    }
+    res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" })
+    res.end([
+      "# HELP llamacpp:prompt_tokens_total Number of prompt tokens processed.",
+      "# TYPE llamacpp:prompt_tokens_total counter",
+      `llamacpp:prompt_tokens_total ${counters.prompt}`,
+      "# HELP llamacpp:tokens_predicted_total Number of generation tokens processed.",
+      "# TYPE llamacpp:tokens_predicted_total counter",
+      `llamacpp:tokens_predicted_total ${counters.predicted}`,
+      "# HELP llamacpp:requests_processing Number of requests processing.",
+      "# TYPE llamacpp:requests_processing gauge",
+      `llamacpp:requests_processing ${busy}`,
+      "# HELP llamacpp:requests_deferred Number of requests deferred.",
+      "# TYPE llamacpp:requests_deferred gauge",
+      "llamacpp:requests_deferred 0",
+      ""
+    ].join("\n"))
+  },
+  "POST /completion": async (req, res) => {
+    const body = await readBody(req)
+    if (body === undefined) return apiError(res, 400, "Invalid JSON", "invalid_request_error")
+    const tokens = Math.max(1, Math.min(Number(body.n_predict ?? 8), 8))
+    counters.prompt += String(body.prompt ?? "").split(/\s+/).length
+    counters.predicted += tokens
+    json(res, 200, { content: completionText.split(" ").slice(0, tokens + 1).join(" "), stop: true, model: alias, tokens_predicted: tokens })
+  },
+  "POST /v1/chat/completions": async (req, res) => {
+    const body = await readBody(req)
+    if (body === undefined) return apiError(res, 400, "Invalid JSON", "invalid_request_error")
+    const id = `chatcmpl-sim${Date.now()}`
+    const created = Math.floor(Date.now() / 1000)
+    counters.predicted += 6
+    if (body.stream === true) {
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" })
+      for (const word of completionText.trim().split(" ")) {
+        res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: alias, choices: [{ index: 0, delta: { content: `${word} ` }, finish_reason: null }] })}\n\n`)
+      }
+      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: alias, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`)
+      return res.end("data: [DONE]\n\n")
+    }
+    json(res, 200, {
+      id, object: "chat.completion", created, model: alias,
+      choices: [{ index: 0, message: { role: "assistant", content: completionText.trim() }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 8, completion_tokens: 6, total_tokens: 14 }
+    })
+  }
+}
+routes["GET /v1/health"] = routes["GET /health"]
+routes["GET /models"] = routes["GET /v1/models"]
+routes["POST /v1/completions"] = routes["POST /completion"]
+
+const PUBLIC = new Set(["GET /health", "GET /v1/health", "GET /models", "GET /v1/models"])
+const counters = { prompt: 0, predicted: 0 }
+let busy = 0
+
+const server = http.createServer(async (req, res) => {
+  if (hung) return // a wedged server: the connection is accepted, never answered
+  const url = new URL(req.url ?? "/", "http://sim")
+  const key = `${req.method} ${url.pathname}`
+  const route = routes[key]
+  if (route === undefined) return apiError(res, 404, "File Not Found", "not_found_error")
+  if (options.apiKey !== undefined && !PUBLIC.has(key) && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+    return apiError(res, 401, "Invalid API Key", "authentication_error")
+  }
+  if (!loaded && key !== "GET /health" && key !== "GET /v1/health") return loading(res)
+  busy++
+  try {
+    await route(req, res, url)
+  } finally {
+    busy--
+  }
+})
+
+server.on("error", (error) => {
+  log(`couldn't bind HTTP server socket, hostname: ${options.host}, port: ${options.port}: ${error.code}`)
+  log("main: exiting due to HTTP server error")
+  process.exit(1)
+})
+
+server.listen(Number(options.port), options.host, () => {
+  log(`main: HTTP server is listening, hostname: ${options.host}, port: ${options.port}, http threads: 3`)
+  log("main: loading model")
+  if (!fs.existsSync(modelPath) || !fs.statSync(modelPath).isFile()) {
+    log(`gguf_init_from_file: failed to open GGUF file '${modelPath}'`)
+    log(`srv    load_model: failed to load model, '${modelPath}'`)
+    log("main: exiting due to model loading error")
+    process.exit(1)
+  }
+  setTimeout(() => {
+    loaded = true
+    log("main: model loaded")
+    log(`main: server is listening on http://${options.host}:${options.port} - starting the main loop`)
+    log("srv  update_slots: all slots are idle")
+  }, Number(options.loadMs))
+})
+
+if (options.crashAfterMs !== undefined) {
+  setTimeout(() => {
+    log("simulator: crashing as asked (--sim-crash-after-ms)")
+    if (options.crashSignal !== undefined) process.kill(process.pid, options.crashSignal)
+    else process.exit(Number(options.crashCode))
+  }, Number(options.crashAfterMs))
+}
+
+if (options.hangAfterMs !== undefined) {
+  setTimeout(() => {
+    log("simulator: hanging as asked (--sim-hang-after-ms)")
+    hung = true
+  }, Number(options.hangAfterMs))
+}
+
+process.on("SIGTERM", () => {
+  log("srv    operator(): operator(): cleaning up before exit...")
+  if (options.ignoreSigterm) return log("simulator: ignoring SIGTERM as asked (--sim-ignore-sigterm)")
+  setTimeout(() => process.exit(0), Number(options.stopMs))
+})
+process.on("SIGINT", () => process.exit(130))

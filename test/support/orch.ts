@@ -1,0 +1,22 @@
+import { spawnSync } from "node:child_process"
+import * as path from "node:path"
+
+export const ORCH = path.resolve("dist/orch.cjs")
+
+export interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs the built `orch` as a real process, with colour off unless the test turns it on. */
+export const orch = (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {}): Run => {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...options.env }
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key]
+  if (options.env?.["LLAMA_ORCH_HOME"] === undefined) delete env["LLAMA_ORCH_HOME"]
+  const result = spawnSync(process.execPath, [ORCH, ...args], { cwd: options.cwd ?? process.cwd(), env, encoding: "utf8", timeout: 15_000 })
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** Neither output may carry a stack trace: user mistakes get messages, not internals. */
+export const hasStackTrace = (run: Run) => /^\s+at .+:\d+:\d+\)?$/m.test(run.stdout + run.stderr)
