@@ -16,3 +16,6 @@ export const logsDirFor = (file: string) => path.join(path.dirname(file), "logs"
 
 /** Relative paths inside a config start at the home folder, wherever orch is run from. */
 export const fromHome = (home: string, target: string) => path.resolve(home, target)
+
+export const journalDir = (home: string) => path.join(home, "journal")
+export const journalFile = (home: string) => path.join(journalDir(home), "orch.db")

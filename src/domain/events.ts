@@ -1,0 +1,146 @@
+import { Schema } from "effect"
+
+/**
+ * Every fact the journal records (DESIGN.md §3). A row is `seq, at, instance, type, v, data`:
+ * `type` is the tag below, `data` the rest of the event, `v` the version of its shape.
+ * Never change what a type means: add a version and an upcaster (upcast.ts).
+ */
+
+const Requester = Schema.Literal("cli", "api", "autostart")
+export type Requester = typeof Requester.Type
+
+const Pid = Schema.Int.pipe(Schema.positive())
+const Millis = Schema.Number.pipe(Schema.nonNegative())
+
+// ---- lifecycle ---------------------------------------------------------------------------
+
+/** `up` used a new or changed config: the config as written (encoded), and its hash. */
+export const ConfigApplied = Schema.TaggedStruct("ConfigApplied", {
+  config: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  hash: Schema.String
+})
+export const StartRequested = Schema.TaggedStruct("StartRequested", { by: Requester })
+export const StopRequested = Schema.TaggedStruct("StopRequested", { by: Requester })
+export const RestartRequested = Schema.TaggedStruct("RestartRequested", { by: Requester })
+
+export const ProcessSpawned = Schema.TaggedStruct("ProcessSpawned", {
+  pid: Pid,
+  /** The kernel's start time of the process: with the pid, its identity (no pid-reuse mistakes). */
+  start_time: Schema.String,
+  argv: Schema.Array(Schema.String),
+  stdout: Schema.String,
+  stderr: Schema.String
+})
+export const SpawnFailed = Schema.TaggedStruct("SpawnFailed", { reason: Schema.String })
+export const ProcessExited = Schema.TaggedStruct("ProcessExited", {
+  pid: Pid,
+  code: Schema.NullOr(Schema.Int),
+  signal: Schema.NullOr(Schema.String),
+  uptime_ms: Schema.NullOr(Millis)
+})
+export const ProcessStopped = Schema.TaggedStruct("ProcessStopped", {
+  pid: Pid,
+  how: Schema.Literal("graceful", "killed"),
+  took_ms: Millis
+})
+export const ProcessAdopted = Schema.TaggedStruct("ProcessAdopted", { pid: Pid, start_time: Schema.String })
+export const ProcessLost = Schema.TaggedStruct("ProcessLost", { pid: Pid, reason: Schema.String })
+
+// ---- health and restarts -----------------------------------------------------------------
+
+export const ProbeResult = Schema.Literal("ok", "loading", "error", "unreachable", "timeout")
+export type ProbeResult = typeof ProbeResult.Type
+
+export const HealthProbed = Schema.TaggedStruct("HealthProbed", {
+  result: ProbeResult,
+  status: Schema.NullOr(Schema.Int),
+  latency_ms: Millis,
+  path: Schema.String,
+  reason: Schema.optionalWith(Schema.String, { exact: true })
+})
+
+export const RestartScheduled = Schema.TaggedStruct("RestartScheduled", {
+  attempt: Schema.Int.pipe(Schema.positive()),
+  delay_ms: Millis,
+  due_at: Millis,
+  reason: Schema.Literal("exited", "unhealthy")
+})
+export const RestartGaveUp = Schema.TaggedStruct("RestartGaveUp", { attempts: Schema.Int.pipe(Schema.nonNegative()) })
+
+// ---- the daemon and the journal ----------------------------------------------------------
+
+export const DaemonStarted = Schema.TaggedStruct("DaemonStarted", { pid: Pid, version: Schema.String })
+export const DaemonStopped = Schema.TaggedStruct("DaemonStopped", { reason: Schema.String })
+export const LogRotated = Schema.TaggedStruct("LogRotated", {
+  stream: Schema.Literal("stdout", "stderr"),
+  size: Schema.Int.pipe(Schema.nonNegative())
+})
+/** Old probes were deleted; `base_seq` is the snapshot that replays start from since. */
+export const JournalCompacted = Schema.TaggedStruct("JournalCompacted", {
+  base_seq: Schema.Int.pipe(Schema.nonNegative()),
+  deleted: Schema.Int.pipe(Schema.nonNegative()),
+  older_than: Millis
+})
+
+export const Event = Schema.Union(
+  ConfigApplied,
+  StartRequested,
+  StopRequested,
+  RestartRequested,
+  ProcessSpawned,
+  SpawnFailed,
+  ProcessExited,
+  ProcessStopped,
+  ProcessAdopted,
+  ProcessLost,
+  HealthProbed,
+  RestartScheduled,
+  RestartGaveUp,
+  DaemonStarted,
+  DaemonStopped,
+  LogRotated,
+  JournalCompacted
+)
+export type Event = typeof Event.Type
+export type EventType = Event["_tag"]
+export type EventOf<T extends EventType> = Extract<Event, { readonly _tag: T }>
+
+/** The current version of every type's `data`; a row with a higher `v` is from a newer orch. */
+export const EVENT_VERSIONS: { readonly [T in EventType]: number } = {
+  ConfigApplied: 1,
+  StartRequested: 2,
+  StopRequested: 1,
+  RestartRequested: 1,
+  ProcessSpawned: 1,
+  SpawnFailed: 1,
+  ProcessExited: 1,
+  ProcessStopped: 1,
+  ProcessAdopted: 1,
+  ProcessLost: 1,
+  HealthProbed: 1,
+  RestartScheduled: 1,
+  RestartGaveUp: 1,
+  DaemonStarted: 1,
+  DaemonStopped: 1,
+  LogRotated: 1,
+  JournalCompacted: 1
+}
+
+export const EVENT_TYPES = Object.keys(EVENT_VERSIONS) as ReadonlyArray<EventType>
+
+export const isEventType = (type: string): type is EventType => Object.hasOwn(EVENT_VERSIONS, type)
+
+/** An event as the journal holds it: its place in the total order, when, and for which instance. */
+export interface Envelope<E extends Event = Event> {
+  readonly seq: number
+  readonly at: number
+  /** null for the daemon's own events. */
+  readonly instance: string | null
+  readonly event: E
+}
+
+/** What a writer hands the journal: the journal gives it a seq and a time. */
+export interface NewEvent {
+  readonly instance: string | null
+  readonly event: Event
+}

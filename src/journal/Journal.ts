@@ -1,0 +1,241 @@
+import type Database from "better-sqlite3"
+import { Chunk, Clock, Context, Deferred, Effect, Either, Layer, Option, Queue, Ref, Schedule, Stream } from "effect"
+import type { Envelope, NewEvent } from "../domain/events.js"
+import { FOLD_VERSION, type State, fold } from "../domain/instances.js"
+import { type RawRow, type Row, fromRawRowTrusted, fromRow, toColumns } from "./codec.js"
+import { type BadEvent, JournalUnavailable } from "./errors.js"
+import { openDatabase, sqliteFailure } from "./sqlite.js"
+
+export interface ReadFilter {
+  /** Only events after this seq. */
+  readonly after?: number
+  /** Only events up to this seq. */
+  readonly until?: number
+  readonly instance?: string
+  readonly types?: ReadonlyArray<string>
+  /** Only events at or after this time (ms since epoch). */
+  readonly since?: number
+  /** Only events at or before this time. */
+  readonly untilAt?: number
+}
+
+export interface Compaction {
+  readonly base_seq: number
+  readonly deleted: number
+}
+
+/** How often other processes' commits are looked for by `tail`; our own wake it at once. */
+export const TAIL_POLL_MS = 50
+const PAGE = 5_000
+
+export class Journal extends Context.Tag("Journal")<
+  Journal,
+  {
+    readonly file: string
+    /** Appends events durably; resumes once their batch is committed, with their seqs. */
+    readonly append: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<number>, JournalUnavailable>
+    readonly read: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
+    /** `read` for folds: type and version checked, the shape trusted (see fromRawRowTrusted). */
+    readonly readForFold: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
+    /** `read`, then every later event from any writer, until interrupted. */
+    readonly tail: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
+    readonly lastSeq: Effect.Effect<number, JournalUnavailable>
+    /** The newest snapshot of this fold version at or before `atOrBefore`. */
+    readonly snapshot: (atOrBefore?: number) => Effect.Effect<Option.Option<State>, JournalUnavailable>
+    readonly writeSnapshot: (state: State) => Effect.Effect<void, JournalUnavailable>
+    /** Deletes HealthProbed events older than `cutoff` behind a snapshot of `state` (brought up to date). */
+    readonly compactProbes: (cutoff: number, state: State) => Effect.Effect<Compaction, BadEvent | JournalUnavailable>
+    /** SQLite's own integrity check: ["ok"] when all is well. */
+    readonly integrityCheck: Effect.Effect<ReadonlyArray<string>, JournalUnavailable>
+  }
+>() {}
+
+interface Pending {
+  readonly rows: ReadonlyArray<ReturnType<typeof toColumns>>
+  readonly done: Deferred.Deferred<ReadonlyArray<number>, JournalUnavailable>
+}
+
+const whereClause = (filter: ReadFilter) => {
+  const clauses = ["seq > @after"]
+  if (filter.until !== undefined) clauses.push("seq <= @until")
+  if (filter.instance !== undefined) clauses.push("instance = @instance")
+  if (filter.types !== undefined) clauses.push(`type IN (${filter.types.map((_, i) => `@type${i}`).join(", ")})`)
+  if (filter.since !== undefined) clauses.push("at >= @since")
+  if (filter.untilAt !== undefined) clauses.push("at <= @untilAt")
+  return clauses.join(" AND ")
+}
+
+const parameters = (filter: ReadFilter, after: number) => ({
+  after,
+  ...(filter.until === undefined ? {} : { until: filter.until }),
+  ...(filter.instance === undefined ? {} : { instance: filter.instance }),
+  ...Object.fromEntries((filter.types ?? []).map((type, i) => [`type${i}`, type])),
+  ...(filter.since === undefined ? {} : { since: filter.since }),
+  ...(filter.untilAt === undefined ? {} : { untilAt: filter.untilAt })
+})
+
+const decodeAll = <R>(rows: ReadonlyArray<R>, decode: (row: R) => Either.Either<Envelope, BadEvent>): Either.Either<Array<Envelope>, BadEvent> => {
+  const envelopes: Array<Envelope> = []
+  for (const row of rows) {
+    const decoded = decode(row)
+    if (Either.isLeft(decoded)) return Either.left(decoded.left)
+    envelopes.push(decoded.right)
+  }
+  return Either.right(envelopes)
+}
+
+const make = (file: string, create: boolean) =>
+  Effect.gen(function* () {
+    const db = yield* Effect.acquireRelease(openDatabase(file, create), (db) => Effect.sync(() => db.close()))
+    const fail = (error: unknown) => sqliteFailure(file, error)
+    /** A synchronous SQLite call, its failure typed. */
+    const sql = <A>(run: () => A) =>
+      Effect.try({ try: run, catch: fail }).pipe(
+        Effect.catchTag("NotAJournal", (error) => Effect.fail(new JournalUnavailable({ file, reason: error.reason })))
+      )
+
+    const statements = new Map<string, Database.Statement>()
+    const prepared = (text: string) => {
+      let statement = statements.get(text)
+      if (statement === undefined) statements.set(text, (statement = db.prepare(text)))
+      return statement
+    }
+
+    const select = (filter: ReadFilter, limit: number) =>
+      prepared(`SELECT seq, at, instance, type, v, data FROM events WHERE ${whereClause(filter)} ORDER BY seq LIMIT ${limit}`)
+    const readPage = (filter: ReadFilter, after: number, limit: number) => select(filter, limit).raw(false).all(parameters(filter, after)) as Array<Row>
+    const readRawPage = (filter: ReadFilter, after: number, limit: number) => select(filter, limit).raw(true).all(parameters(filter, after)) as Array<RawRow>
+
+    // ---- appends, group-committed ----------------------------------------------------------
+    const insert = db.prepare("INSERT INTO events (at, instance, type, v, data) VALUES (?, ?, ?, ?, ?)")
+    const commitBatch = db.transaction((batch: ReadonlyArray<Pending>, at: number) =>
+      batch.map((pending) =>
+        pending.rows.map((row) => Number(insert.run(at, row.instance, row.type, row.v, row.data).lastInsertRowid))
+      )
+    )
+    const queue = yield* Queue.unbounded<Pending>()
+    // Every commit completes the current signal and installs a fresh one: tails wake at once.
+    const committed = yield* Ref.make(yield* Deferred.make<void>())
+    const signalCommit = Effect.flatMap(Deferred.make<void>(), (next) =>
+      Ref.getAndSet(committed, next).pipe(Effect.flatMap((previous) => Deferred.succeed(previous, undefined)))
+    )
+
+    const busyRetry = Schedule.exponential("20 millis").pipe(Schedule.intersect(Schedule.recurs(8)))
+    const writeOnce = Effect.gen(function* () {
+      const first = yield* Queue.take(queue)
+      const batch = [first, ...(yield* Queue.takeAll(queue))]
+      const at = yield* Clock.currentTimeMillis
+      const result = yield* sql(() => commitBatch.immediate(batch, at)).pipe(
+        Effect.retry({ schedule: busyRetry, while: (error) => error.reason.startsWith("SQLITE_BUSY") }),
+        Effect.either
+      )
+      yield* Effect.forEach(batch, (pending, index) =>
+        Either.match(result, {
+          onLeft: (error) => Deferred.fail(pending.done, error),
+          onRight: (seqs) => Deferred.succeed(pending.done, seqs[index]!)
+        })
+      )
+      if (Either.isRight(result)) yield* signalCommit
+    })
+    yield* Effect.forkScoped(Effect.forever(writeOnce))
+
+    const append = (events: ReadonlyArray<NewEvent>) =>
+      events.length === 0
+        ? Effect.succeed([])
+        : Effect.flatMap(Deferred.make<ReadonlyArray<number>, JournalUnavailable>(), (done) =>
+            Queue.offer(queue, { rows: events.map(toColumns), done }).pipe(Effect.zipRight(Deferred.await(done)))
+          )
+
+    // ---- reads -----------------------------------------------------------------------------
+    const page = (filter: ReadFilter, after: number) =>
+      sql(() => readPage(filter, after, PAGE)).pipe(Effect.flatMap((rows) => decodeAll(rows, fromRow)))
+    const trustedPage = (filter: ReadFilter, after: number) =>
+      sql(() => readRawPage(filter, after, PAGE)).pipe(Effect.flatMap((rows) => decodeAll(rows, fromRawRowTrusted)))
+
+    const pages = (next: typeof page) => (filter: ReadFilter = {}) =>
+      Stream.paginateChunkEffect(filter.after ?? 0, (after) =>
+        Effect.map(next(filter, after), (envelopes) => [
+          Chunk.unsafeFromArray(envelopes),
+          envelopes.length < PAGE ? Option.none() : Option.some(envelopes[envelopes.length - 1]!.seq)
+        ] as const)
+      )
+    const read = pages(page)
+    const readForFold = pages(trustedPage)
+
+    const waitForCommit = Effect.flatMap(Ref.get(committed), (signal) =>
+      Effect.raceFirst(Deferred.await(signal), Effect.sleep(TAIL_POLL_MS))
+    )
+
+    const tail = (filter: ReadFilter = {}) =>
+      Stream.paginateChunkEffect(filter.after ?? 0, (after) =>
+        Effect.flatMap(page(filter, after), (envelopes) =>
+          envelopes.length > 0
+            ? Effect.succeed([Chunk.unsafeFromArray(envelopes), Option.some(envelopes[envelopes.length - 1]!.seq)] as const)
+            : Effect.as(waitForCommit, [Chunk.empty<Envelope>(), Option.some(after)] as const)
+        )
+      )
+
+    const lastSeq = sql(() => (db.prepare("SELECT coalesce(max(seq), 0) FROM events").pluck().get() as number))
+
+    // ---- snapshots and compaction ------------------------------------------------------------
+    const snapshot = (atOrBefore = Number.MAX_SAFE_INTEGER) =>
+      sql(
+        () =>
+          prepared("SELECT state FROM snapshots WHERE fold_version = ? AND seq <= ? ORDER BY seq DESC LIMIT 1")
+            .pluck()
+            .get(FOLD_VERSION, atOrBefore) as string | undefined
+      ).pipe(Effect.map((text) => Option.map(Option.fromNullable(text), (json) => JSON.parse(json) as State)))
+
+    const KEEP_SNAPSHOTS = 3
+    const storeSnapshot = (state: State, at: number) => {
+      prepared("INSERT OR REPLACE INTO snapshots (seq, fold_version, at, state) VALUES (?, ?, ?, ?)").run(
+        state.seq,
+        FOLD_VERSION,
+        at,
+        JSON.stringify(state)
+      )
+      // Compaction snapshots are the base of every later replay: never prune those.
+      prepared(
+        `DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ${KEEP_SNAPSHOTS})
+         AND seq NOT IN (SELECT json_extract(data, '$.base_seq') FROM events WHERE type = 'JournalCompacted')`
+      ).run()
+    }
+
+    const writeSnapshot = (state: State) =>
+      Effect.flatMap(Clock.currentTimeMillis, (at) => sql(() => db.transaction(() => storeSnapshot(state, at)).immediate()))
+
+    const compactProbes = (cutoff: number, state: State) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.flatMap(
+          sql(() =>
+            db.transaction(() => {
+              // Under the write lock nothing new arrives: fold what came since `state` was taken.
+              const tailRows = readPage({}, state.seq, Number.MAX_SAFE_INTEGER)
+              const decoded = decodeAll(tailRows, fromRow)
+              if (Either.isLeft(decoded)) return Either.left(decoded.left)
+              const current = fold(decoded.right, state)
+              const base: State = { ...current, base_seq: current.seq }
+              storeSnapshot(base, now)
+              prepared("UPDATE compaction_gate SET open = 1").run()
+              const deleted = prepared("DELETE FROM events WHERE type = 'HealthProbed' AND at < ? AND seq <= ?").run(cutoff, base.seq).changes
+              prepared("UPDATE compaction_gate SET open = 0").run()
+              const row = toColumns({ instance: null, event: { _tag: "JournalCompacted", base_seq: base.seq, deleted, older_than: cutoff } })
+              insert.run(now, row.instance, row.type, row.v, row.data)
+              return Either.right({ base_seq: base.seq, deleted })
+            }).immediate()
+          ),
+          (result) => Effect.tap(result, () => signalCommit)
+        )
+      )
+
+    const integrityCheck = sql(() => db.pragma("integrity_check", { simple: false }) as Array<{ integrity_check: string }>).pipe(
+      Effect.map((rows) => rows.map((row) => row.integrity_check))
+    )
+
+    return Journal.of({ file, append, read, readForFold, tail, lastSeq, snapshot, writeSnapshot, compactProbes, integrityCheck })
+  })
+
+/** The journal at `file`, created if missing. */
+export const JournalLive = (file: string) => Layer.scoped(Journal, make(file, true))
+/** The journal at `file` if there is one (NoJournal if not): for commands that only read. */
+export const JournalExisting = (file: string) => Layer.scoped(Journal, make(file, false))
