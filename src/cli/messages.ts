@@ -1,14 +1,35 @@
 import { Match } from "effect"
 import type { InstanceExists, InvalidName, NoFreePort, PortTaken, WriteFailed } from "../config/init.js"
+import type { BadEvent, Compacted, JournalUnavailable, NewerJournal, NoJournal, NotAJournal } from "../journal/errors.js"
+import type { BadOption } from "./errors.js"
 
-export type UserError = InvalidName | InstanceExists | PortTaken | NoFreePort | WriteFailed
+export type UserError =
+  | InvalidName
+  | InstanceExists
+  | PortTaken
+  | NoFreePort
+  | WriteFailed
+  | BadOption
+  | NotAJournal
+  | NewerJournal
+  | JournalUnavailable
+  | NoJournal
+  | BadEvent
+  | Compacted
 
 const USER_ERROR_TAGS: ReadonlySet<string> = new Set<UserError["_tag"]>([
   "InvalidName",
   "InstanceExists",
   "PortTaken",
   "NoFreePort",
-  "WriteFailed"
+  "WriteFailed",
+  "BadOption",
+  "NotAJournal",
+  "NewerJournal",
+  "JournalUnavailable",
+  "NoJournal",
+  "BadEvent",
+  "Compacted"
 ])
 
 export const isUserError = (error: unknown): error is UserError =>
@@ -29,6 +50,28 @@ export const userMessage: (error: UserError) => UserMessage = Match.type<UserErr
     }),
     PortTaken: (error) => ({ message: `port ${error.port} is already used by ${error.by}`, hint: "leave out --port to get a free one" }),
     NoFreePort: (error) => ({ message: `no free port found in ${error.tried} tries from 8080`, hint: "pass --port N" }),
-    WriteFailed: (error) => ({ message: `cannot write ${error.file} (${error.reason})`, hint: "check the home folder's permissions and free space" })
+    WriteFailed: (error) => ({ message: `cannot write ${error.file} (${error.reason})`, hint: "check the home folder's permissions and free space" }),
+    BadOption: (error) => ({ message: `${error.option}: ${error.problem}`, hint: error.hint }),
+    NotAJournal: (error) => ({
+      message: `${error.file} is not an orch journal: ${error.reason}. It was left as it is.`,
+      hint: "point --home at the right folder, or move that file away and orch starts a new journal"
+    }),
+    NewerJournal: (error) => ({
+      message: `${error.file} was written by a newer orch (journal version ${error.version}; this orch knows up to ${error.known}). It was left as it is.`,
+      hint: "upgrade orch to read it"
+    }),
+    JournalUnavailable: (error) => ({
+      message: `cannot use the journal ${error.file}: ${error.reason}`,
+      hint: "check that the journal folder exists, is writable, and that the disk has space"
+    }),
+    NoJournal: (error) => ({ message: `there is no journal at ${error.file}`, hint: "check --home; the journal appears with the first event" }),
+    BadEvent: (error) => ({
+      message: `event #${error.seq} (${error.type}) cannot be read: ${error.problem}`,
+      hint: "run `orch journal check`; an event from a newer orch needs a newer orch"
+    }),
+    Compacted: (error) => ({
+      message: `events up to #${error.until} were compacted; the journal replays from #${error.base} on`,
+      hint: `use --until ${error.base} or later`
+    })
   })
 )

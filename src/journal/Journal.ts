@@ -37,6 +37,8 @@ export class Journal extends Context.Tag("Journal")<
     readonly read: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
     /** `read` for folds: type and version checked, the shape trusted (see fromRawRowTrusted). */
     readonly readForFold: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
+    /** The newest `count` events that match, oldest first. */
+    readonly readLast: (filter: ReadFilter, count: number) => Effect.Effect<ReadonlyArray<Envelope>, BadEvent | JournalUnavailable>
     /** `read`, then every later event from any writer, until interrupted. */
     readonly tail: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
     readonly lastSeq: Effect.Effect<number, JournalUnavailable>
@@ -159,6 +161,14 @@ const make = (file: string, create: boolean) =>
           envelopes.length < PAGE ? Option.none() : Option.some(envelopes[envelopes.length - 1]!.seq)
         ] as const)
       )
+    const readLast = (filter: ReadFilter, count: number) =>
+      sql(
+        () =>
+          prepared(
+            `SELECT * FROM (SELECT seq, at, instance, type, v, data FROM events WHERE ${whereClause(filter)} ORDER BY seq DESC LIMIT ${Math.max(0, Math.floor(count))}) ORDER BY seq`
+          ).all(parameters(filter, filter.after ?? 0)) as Array<Row>
+      ).pipe(Effect.flatMap((rows) => decodeAll(rows, fromRow)))
+
     const read = pages(page)
     const readForFold = pages(trustedPage)
 
@@ -232,7 +242,7 @@ const make = (file: string, create: boolean) =>
       Effect.map((rows) => rows.map((row) => row.integrity_check))
     )
 
-    return Journal.of({ file, append, read, readForFold, tail, lastSeq, snapshot, writeSnapshot, compactProbes, integrityCheck })
+    return Journal.of({ file, append, read, readForFold, readLast, tail, lastSeq, snapshot, writeSnapshot, compactProbes, integrityCheck })
   })
 
 /** The journal at `file`, created if missing. */

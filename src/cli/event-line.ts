@@ -1,0 +1,69 @@
+import type { Envelope, Event } from "../domain/events.js"
+import { formatDuration } from "../domain/duration.js"
+import { paint } from "./output.js"
+import { formatTime } from "./time.js"
+
+const exit = (code: number | null, signal: string | null) => (signal !== null ? `signal ${signal}` : `code ${code}`)
+
+/** The few words that say what an event was. */
+export const summary = (event: Event): string => {
+  switch (event._tag) {
+    case "ConfigApplied":
+      return `config ${event.hash.slice(0, 12)}`
+    case "StartRequested":
+    case "StopRequested":
+    case "RestartRequested":
+      return `by ${event.by}`
+    case "ProcessSpawned":
+      return `pid ${event.pid}: ${event.argv.join(" ")}`
+    case "SpawnFailed":
+      return event.reason
+    case "ProcessExited":
+      return `pid ${event.pid} exited with ${exit(event.code, event.signal)}${event.uptime_ms === null ? "" : ` after ${formatDuration(Math.round(event.uptime_ms / 1000) * 1000)}`}`
+    case "ProcessStopped":
+      return `pid ${event.pid} stopped (${event.how}) in ${event.took_ms} ms`
+    case "ProcessAdopted":
+      return `pid ${event.pid} adopted`
+    case "ProcessLost":
+      return `pid ${event.pid} lost: ${event.reason}`
+    case "HealthProbed":
+      return `${event.result}${event.status === null ? "" : ` ${event.status}`} ${event.latency_ms} ms ${event.path}${event.reason === undefined ? "" : `: ${event.reason}`}`
+    case "RestartScheduled":
+      return `attempt ${event.attempt} in ${formatDuration(event.delay_ms)} (${event.reason})`
+    case "RestartGaveUp":
+      return `gave up after ${event.attempts} attempts`
+    case "DaemonStarted":
+      return `pid ${event.pid}, orch ${event.version}`
+    case "DaemonStopped":
+      return event.reason
+    case "LogRotated":
+      return `${event.stream}.log rotated at ${event.size} bytes`
+    case "JournalCompacted":
+      return `${event.deleted} probes before ${formatTime(event.older_than)} deleted; base snapshot at #${event.base_seq}`
+  }
+}
+
+const BAD: ReadonlySet<string> = new Set(["SpawnFailed", "ProcessExited", "ProcessLost", "RestartGaveUp"])
+
+const colour = (event: Event) => {
+  if (BAD.has(event._tag)) return paint.red
+  if (event._tag === "HealthProbed") return event.result === "ok" ? paint.green : event.result === "loading" ? paint.yellow : paint.red
+  if (event._tag === "RestartScheduled") return paint.yellow
+  return (text: string) => text
+}
+
+/** One human line: time, seq, instance, type, summary. */
+export const eventLine = (envelope: Envelope) =>
+  [
+    paint.dim(formatTime(envelope.at)),
+    paint.dim(`#${envelope.seq}`.padStart(8)),
+    (envelope.instance ?? "(daemon)").padEnd(12),
+    colour(envelope.event)(envelope.event._tag.padEnd(17)),
+    summary(envelope.event)
+  ].join(" ")
+
+/** One JSON line, with stable field names: seq, at (ms), time (ISO), instance, type, data. */
+export const eventJson = (envelope: Envelope) => {
+  const { _tag, ...data } = envelope.event
+  return JSON.stringify({ seq: envelope.seq, at: envelope.at, time: new Date(envelope.at).toISOString(), instance: envelope.instance, type: _tag, data })
+}

@@ -1,0 +1,29 @@
+import { Command, Options } from "@effect/cli"
+import { Clock, Effect, Either } from "effect"
+import { formatDuration, parseDuration } from "../domain/duration.js"
+import { Journal } from "../journal/Journal.js"
+import { replay } from "../journal/projection.js"
+import { BadOption } from "./errors.js"
+import { ok } from "./findings.js"
+import { withJournal } from "./home-journal.js"
+import { homeFrom, homeOption, jsonOption } from "./options.js"
+import { printJson } from "./output.js"
+
+export const journalCompact = Command.make(
+  "compact",
+  {
+    olderThan: Options.text("probes-older-than").pipe(Options.withPseudoName("AGE"), Options.withDefault("7d"), Options.withDescription("Delete HealthProbed events older than this (default: 7d)")),
+    home: homeOption,
+    json: jsonOption
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const age = yield* Either.mapLeft(parseDuration(options.olderThan), (problem) => new BadOption({ option: "--probes-older-than", problem, hint: "for example 7d, 48h or 30m" }))
+      const now = yield* Clock.currentTimeMillis
+      const result = yield* withJournal(homeFrom(options.home), "read")(
+        Effect.flatMap(Journal, (journal) => Effect.flatMap(replay(), (state) => journal.compactProbes(now - age, state)))
+      )
+      if (options.json) return yield* printJson({ ...result, older_than: now - age })
+      yield* ok(`deleted ${result.deleted} HealthProbed events older than ${formatDuration(age)}; replays now start from the snapshot at #${result.base_seq}`)
+    })
+).pipe(Command.withDescription("Delete old HealthProbed events behind a fresh snapshot; lifecycle events are kept"))

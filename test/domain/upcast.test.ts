@@ -1,0 +1,26 @@
+import { Either } from "effect"
+import { describe, expect, it } from "vitest"
+import { EVENT_TYPES, EVENT_VERSIONS } from "../../src/domain/events.js"
+import { upcast } from "../../src/domain/upcast.js"
+
+describe("upcast", () => {
+  it("lifts a v1 StartRequested, which had no `by`, to v2 from the CLI", () => {
+    expect(upcast("StartRequested", 1, {})).toEqual(Either.right({ type: "StartRequested", data: { by: "cli" } }))
+  })
+
+  it("leaves current versions as they are", () => {
+    for (const type of EVENT_TYPES) {
+      expect(upcast(type, EVENT_VERSIONS[type], { x: 1 })).toEqual(Either.right({ type, data: { x: 1 } }))
+    }
+  })
+
+  it("refuses unknown types and newer versions", () => {
+    expect(upcast("ModelSwapped", 1, {})).toEqual(Either.left({ _tag: "UnknownType", type: "ModelSwapped" }))
+    expect(upcast("toString", 1, {})).toEqual(Either.left({ _tag: "UnknownType", type: "toString" }))
+    expect(upcast("HealthProbed", 2, {})).toEqual(Either.left({ _tag: "NewerVersion", type: "HealthProbed", v: 2, known: 1 }))
+  })
+
+  it("says when an old version has no upcaster", () => {
+    expect(upcast("HealthProbed", 0, {})).toEqual(Either.left({ _tag: "NoUpcaster", type: "HealthProbed", v: 0 }))
+  })
+})
