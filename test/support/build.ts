@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process"
 import { build } from "esbuild"
+import { CRASH_WRITER } from "../journal/crash-round.js"
 
-export const CRASH_WRITER = "dist-test/crash-writer.cjs"
 
 /** The end-to-end tests run the bundled `orch` and test helpers as processes: bundle them once. */
 export default async function setup() {
