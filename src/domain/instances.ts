@@ -57,6 +57,10 @@ export interface InstanceState {
   readonly next_restart: { readonly attempt: number; readonly due_at: number; readonly delay_ms: number; readonly reason: "exited" | "unhealthy" } | null
   readonly probes: ReadonlyArray<Probe>
   readonly restarts: ReadonlyArray<Restart>
+  /** A start was asked for and no process has come of it yet. */
+  readonly start_pending: boolean
+  /** A restart was asked for while a process ran: it is stopped first. */
+  readonly restart_pending: boolean
 }
 
 export interface DaemonState {
@@ -102,7 +106,9 @@ export const newInstance = (name: string): InstanceState => ({
   last_error: null,
   next_restart: null,
   probes: [],
-  restarts: []
+  restarts: [],
+  start_pending: false,
+  restart_pending: false
 })
 
 const ring = <A>(items: ReadonlyArray<A>, item: A): ReadonlyArray<A> => {
@@ -168,16 +174,25 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
       })
     }
     case "StartRequested":
-    case "RestartRequested":
+    case "RestartRequested": {
+      const restart = event._tag === "RestartRequested" && instance.pid !== null
+      const requested = {
+        ...instance,
+        desired: "up" as const,
+        // A running process needs no start, unless it is being stopped or restarted.
+        start_pending: instance.pid === null || instance.status === "stopping" || restart,
+        restart_pending: restart || instance.restart_pending
+      }
       // An explicit start is a fresh chance: a failed instance is retried from attempt 1.
-      return instance.status === "failed"
-        ? { ...instance, desired: "up", status: "stopped", next_restart: null, last_error: null }
-        : { ...instance, desired: "up" }
+      return instance.status === "failed" ? { ...requested, status: "stopped", next_restart: null, last_error: null } : requested
+    }
     case "StopRequested":
       return {
         ...instance,
         desired: "down",
         next_restart: null,
+        start_pending: false,
+        restart_pending: false,
         status: instance.pid !== null ? "stopping" : instance.status === "failed" ? "failed" : "stopped"
       }
     case "ProcessSpawned":
@@ -191,28 +206,31 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
         consecutive_failures: 0,
         restart_count: instance.next_restart !== null ? instance.restart_count + 1 : instance.restart_count,
         next_restart: null,
-        last_error: null
+        last_error: null,
+        start_pending: false
       }
     case "ProcessAdopted":
       return {
         ...instance,
+        start_pending: false,
         status: instance.seen_ok ? "running" : "starting",
         pid: event.pid,
         start_time: event.start_time,
         started_at: instance.started_at ?? at
       }
     case "SpawnFailed":
-      return { ...withHealth(instance, "error", at), status: "failed", pid: null, start_time: null, last_error: event.reason }
+      return { ...withHealth(instance, "error", at), status: "failed", pid: null, start_time: null, last_error: event.reason, start_pending: false }
     case "ProcessExited":
       return {
         ...withHealth(instance, instance.desired === "down" ? "unknown" : "error", at),
         status: "stopped",
         pid: null,
         start_time: null,
+        restart_pending: false,
         last_exit: { at, code: event.code, signal: event.signal, uptime_ms: event.uptime_ms }
       }
     case "ProcessStopped":
-      return { ...withHealth(instance, "unknown", at), status: "stopped", pid: null, start_time: null }
+      return { ...withHealth(instance, "unknown", at), status: "stopped", pid: null, start_time: null, restart_pending: false }
     case "ProcessLost":
       return { ...withHealth(instance, "error", at), status: "stopped", pid: null, start_time: null, last_error: event.reason }
     case "HealthProbed":

@@ -183,7 +183,7 @@ const make = (file: string, create: boolean) =>
         )
       )
 
-    const lastSeq = sql(() => (db.prepare("SELECT coalesce(max(seq), 0) FROM events").pluck().get() as number))
+    const lastSeq = sql(() => prepared("SELECT coalesce(max(seq), 0) FROM events").pluck().get() as number)
 
     // ---- snapshots and compaction ------------------------------------------------------------
     const snapshot = (atOrBefore = Number.MAX_SAFE_INTEGER) =>

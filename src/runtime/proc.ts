@@ -1,0 +1,61 @@
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import { HOME_MARKER, INSTANCE_MARKER } from "../domain/argv.js"
+
+/**
+ * Process identity is (pid, start time): a pid alone may have been reused by the time we look
+ * again. On Linux the start time is field 22 of /proc/<pid>/stat (clock ticks since boot);
+ * elsewhere, what `ps -o lstart=` prints.
+ */
+export const startTimeOf = (pid: number): string | undefined => {
+  if (process.platform === "linux") {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+      // The command name (field 2) may hold spaces and parentheses: count from the last ")".
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      if (fields[0] === "Z" || fields[0] === "X") return undefined
+      return fields[19]
+    } catch {
+      return undefined
+    }
+  }
+  try {
+    const out = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+    return out === "" ? undefined : out
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether the process that had this identity still runs (a zombie does not). */
+export const isAlive = (pid: number, startTime: string) => startTimeOf(pid) === startTime
+
+export interface Marked {
+  readonly pid: number
+  readonly instance: string
+  readonly startTime: string
+}
+
+/**
+ * Servers of this home found by their environment markers (Linux), including one spawned just
+ * before a daemon died and never journaled.
+ */
+export const findMarked = (home: string): ReadonlyArray<Marked> => {
+  if (process.platform !== "linux") return []
+  const found: Array<Marked> = []
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    let environ: string
+    try {
+      environ = fs.readFileSync(`/proc/${entry}/environ`, "latin1")
+    } catch {
+      continue
+    }
+    if (!environ.includes(`${HOME_MARKER}=${home}\u0000`) && !environ.endsWith(`${HOME_MARKER}=${home}`)) continue
+    const instance = environ.split("\u0000").find((pair) => pair.startsWith(`${INSTANCE_MARKER}=`))?.slice(INSTANCE_MARKER.length + 1)
+    const pid = Number(entry)
+    const startTime = startTimeOf(pid)
+    if (instance !== undefined && startTime !== undefined && pid !== process.pid) found.push({ pid, instance, startTime })
+  }
+  return found
+}
