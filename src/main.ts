@@ -1,12 +1,12 @@
 import { CliConfig, Command, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
-import pkg from "../package.json" with { type: "json" }
+import { VERSION } from "./cli/version.js"
 import { orch } from "./cli/app.js"
 import { isUserError, userMessage } from "./cli/messages.js"
 import { paint, withPlainConsoleIfNoColor } from "./cli/output.js"
 
-const cli = Command.run(orch, { name: "orch", version: pkg.version })
+const cli = Command.run(orch, { name: "orch", version: VERSION })
 
 const MainLive = Layer.mergeAll(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }))
 

@@ -1,11 +1,15 @@
 import { Command } from "@effect/cli"
 import { config } from "./config.js"
+import { daemon } from "./daemon.js"
+import { down } from "./down.js"
 import { events } from "./events.js"
 import { init } from "./init.js"
 import { journal } from "./journal.js"
 import { replay } from "./replay.js"
+import { restart } from "./restart.js"
+import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([init, config, events, replay, journal])
+  Command.withSubcommands([up, down, restart, init, config, events, replay, journal, daemon])
 )

@@ -1,6 +1,7 @@
 import { Match } from "effect"
 import type { InstanceExists, InvalidName, NoFreePort, PortTaken, WriteFailed } from "../config/init.js"
 import type { BadEvent, Compacted, JournalUnavailable, NewerJournal, NoJournal, NotAJournal } from "../journal/errors.js"
+import type { AlreadyRunning, LockUnavailable } from "../runtime/lock.js"
 import type { BadOption } from "./errors.js"
 
 export type UserError =
@@ -16,6 +17,8 @@ export type UserError =
   | NoJournal
   | BadEvent
   | Compacted
+  | AlreadyRunning
+  | LockUnavailable
 
 const USER_ERROR_TAGS: ReadonlySet<string> = new Set<UserError["_tag"]>([
   "InvalidName",
@@ -29,7 +32,9 @@ const USER_ERROR_TAGS: ReadonlySet<string> = new Set<UserError["_tag"]>([
   "JournalUnavailable",
   "NoJournal",
   "BadEvent",
-  "Compacted"
+  "Compacted",
+  "AlreadyRunning",
+  "LockUnavailable"
 ])
 
 export const isUserError = (error: unknown): error is UserError =>
@@ -69,6 +74,8 @@ export const userMessage: (error: UserError) => UserMessage = Match.type<UserErr
       message: `event #${error.seq} (${error.type}) cannot be read: ${error.problem}`,
       hint: "run `orch journal check`; an event from a newer orch needs a newer orch"
     }),
+    AlreadyRunning: (error) => ({ message: `a daemon already runs for this home (pid ${error.pid ?? "unknown"})`, hint: "`orch daemon status` shows it" }),
+    LockUnavailable: (error) => ({ message: `cannot take the daemon lock ${error.file}: ${error.reason}`, hint: "check that the journal folder is writable" }),
     Compacted: (error) => ({
       message: `events up to #${error.until} were compacted; the journal replays from #${error.base} on`,
       hint: `use --until ${error.base} or later`

@@ -7,28 +7,33 @@ import { HOME_MARKER, INSTANCE_MARKER } from "../domain/argv.js"
  * again. On Linux the start time is field 22 of /proc/<pid>/stat (clock ticks since boot);
  * elsewhere, what `ps -o lstart=` prints.
  */
-export const startTimeOf = (pid: number): string | undefined => {
+const readStat = (pid: number): { readonly state: string; readonly startTime: string } | undefined => {
   if (process.platform === "linux") {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
       // The command name (field 2) may hold spaces and parentheses: count from the last ")".
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-      if (fields[0] === "Z" || fields[0] === "X") return undefined
-      return fields[19]
+      return { state: fields[0]!, startTime: fields[19]! }
     } catch {
       return undefined
     }
   }
   try {
-    const out = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
-    return out === "" ? undefined : out
+    const out = execFileSync("ps", ["-o", "state=,lstart=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+    return out === "" ? undefined : { state: out.slice(0, 1), startTime: out.slice(1).trim() }
   } catch {
     return undefined
   }
 }
 
+/** The start time of a process, zombies included (a child that just died is one until reaped). */
+export const startTimeOf = (pid: number): string | undefined => readStat(pid)?.startTime
+
 /** Whether the process that had this identity still runs (a zombie does not). */
-export const isAlive = (pid: number, startTime: string) => startTimeOf(pid) === startTime
+export const isAlive = (pid: number, startTime: string) => {
+  const stat = readStat(pid)
+  return stat !== undefined && stat.startTime === startTime && stat.state !== "Z" && stat.state !== "X"
+}
 
 export interface Marked {
   readonly pid: number

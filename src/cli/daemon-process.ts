@@ -1,0 +1,54 @@
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Clock, Effect } from "effect"
+import { journalDir } from "../config/home.js"
+import { type DaemonPid, runningDaemon } from "../runtime/lock.js"
+import { isAlive } from "../runtime/proc.js"
+
+export const daemonLog = (home: string) => path.join(journalDir(home), "daemon.log")
+
+/** Polls `check` every 50 ms until it answers, at most `ms`. */
+export const pollUntil = <A>(check: () => A | undefined, ms: number) =>
+  Effect.gen(function* () {
+    const deadline = (yield* Clock.currentTimeMillis) + ms
+    for (;;) {
+      const value = check()
+      if (value !== undefined) return value
+      if ((yield* Clock.currentTimeMillis) >= deadline) return undefined
+      yield* Effect.sleep(50)
+    }
+  })
+
+/**
+ * Makes sure a daemon supervises the home: the running one, or a new one in the background
+ * (`orch daemon run`, its output in journal/daemon.log), once it holds the lock.
+ */
+export const ensureDaemon = (home: string) =>
+  Effect.gen(function* () {
+    const running = runningDaemon(journalDir(home))
+    if (running !== undefined) return { ...running, started: false }
+    fs.mkdirSync(journalDir(home), { recursive: true })
+    const log = fs.openSync(daemonLog(home), "a")
+    const child = spawn(process.execPath, [process.argv[1]!, "daemon", "run", "--home", home], {
+      cwd: home,
+      detached: true,
+      stdio: ["ignore", log, log],
+      env: { ...process.env, NO_COLOR: "1" }
+    })
+    fs.closeSync(log)
+    child.unref()
+    const ready = yield* pollUntil(() => runningDaemon(journalDir(home)), 15_000)
+    return ready === undefined ? undefined : { ...ready, started: ready.pid === child.pid }
+  })
+
+/** Asks the daemon to stop (SIGTERM) and waits for it to go; its servers keep running. */
+export const stopDaemon = (daemon: DaemonPid) =>
+  Effect.gen(function* () {
+    try {
+      process.kill(daemon.pid, "SIGTERM")
+    } catch {
+      return true
+    }
+    return (yield* pollUntil(() => (isAlive(daemon.pid, daemon.startTime) ? undefined : true), 15_000)) === true
+  })

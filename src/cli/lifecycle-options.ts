@@ -1,0 +1,36 @@
+import { Args, Options } from "@effect/cli"
+import { formatDuration } from "../domain/duration.js"
+import type { InstanceState } from "../domain/instances.js"
+import type { Outcome } from "./requests.js"
+
+export const namesArg = Args.text({ name: "name" }).pipe(Args.repeated, Args.withDescription("The instances (or --all)"))
+export const allOption = Options.boolean("all").pipe(Options.withDescription("Every instance (default: off)"))
+export const noWaitOption = Options.boolean("no-wait").pipe(Options.withDescription("Return once the request is recorded (default: wait)"))
+export const timeoutOption = Options.integer("timeout").pipe(
+  Options.withPseudoName("SECONDS"),
+  Options.withDefault(120),
+  Options.withDescription("How long to wait before giving up, exit 1 (default: 120)")
+)
+
+/** A new server counts as started once it has stayed up this long; health probing will refine it. */
+export const START_GRACE_MS = 1_000
+
+const exitText = (instance: InstanceState) =>
+  instance.last_exit === null ? "it exited" : instance.last_exit.signal !== null ? `it was killed by ${instance.last_exit.signal}` : `it exited with code ${instance.last_exit.code}`
+
+/** Done when a process asked for at `requestedAt` (or one already running) has stayed up a moment. */
+export const startedSince = (requestedAt: number, needsNewProcess: boolean) => (instance: InstanceState, now: number): Outcome => {
+  if (instance.start_pending || instance.restart_pending) return { done: false }
+  if (instance.pid !== null && instance.started_at !== null) {
+    if (needsNewProcess && instance.started_at < requestedAt) return { done: false }
+    return now - instance.started_at >= START_GRACE_MS || instance.started_at < requestedAt
+      ? { done: true, ok: true, text: `running (pid ${instance.pid}, up ${formatDuration(Math.floor((now - instance.started_at) / 1000) * 1000)})` }
+      : { done: false }
+  }
+  if (instance.status === "failed") return { done: true, ok: false, text: `not started: ${instance.last_error ?? "failed"}` }
+  if (instance.last_exit !== null && instance.last_exit.at >= requestedAt) return { done: true, ok: false, text: `${exitText(instance)}` }
+  return { done: false }
+}
+
+export const stopped = (instance: InstanceState): Outcome =>
+  instance.pid === null && instance.status !== "stopping" ? { done: true, ok: true, text: "stopped" } : { done: false }

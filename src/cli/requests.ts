@@ -1,0 +1,122 @@
+import { createHash } from "node:crypto"
+import { Clock, Console, Effect, Either, Stream } from "effect"
+import { checkBinary, checkLogsDir, checkModel } from "../config/checks.js"
+import { discoverInstances } from "../config/discover.js"
+import { configFile, journalDir } from "../config/home.js"
+import { readJsonFile } from "../config/read.js"
+import { loadConfig } from "../config/validate.js"
+import type { Event, Requester } from "../domain/events.js"
+import type { FileFinding } from "../domain/findings.js"
+import { type InstanceState, type State, fold } from "../domain/instances.js"
+import { Journal } from "../journal/Journal.js"
+import { currentState } from "../journal/projection.js"
+import { runningDaemon } from "../runtime/lock.js"
+import { daemonLog, ensureDaemon } from "./daemon-process.js"
+import { BadOption, ExitCode } from "./errors.js"
+import { summary } from "./event-line.js"
+import { bad, ok, printFindings } from "./findings.js"
+import { paint } from "./output.js"
+
+export interface Checked {
+  readonly name: string
+  readonly raw: Readonly<Record<string, unknown>>
+  readonly hash: string
+}
+
+/** An instance's config, checked as `up` needs it (the port is the daemon's to check at spawn). */
+export const checkForUp = (home: string, name: string) =>
+  Effect.gen(function* () {
+    const file = configFile(home, name)
+    const loaded = yield* loadConfig(file, name)
+    if (loaded.config === undefined) return Either.left(loaded.findings)
+    const config = loaded.config
+    const findings = (yield* Effect.all([checkModel(home, config), checkLogsDir(file), checkBinary(home, config)])).flat()
+    if (findings.length > 0) return Either.left(findings.map((finding): FileFinding => ({ file, instance: name, ...finding })))
+    const raw = Either.getOrThrow(yield* readJsonFile(file)) as Record<string, unknown>
+    return Either.right<Checked>({ name, raw, hash: createHash("sha256").update(JSON.stringify(raw)).digest("hex") })
+  })
+
+/** The names a command acts on: those given, or with --all every instance of the home. */
+export const chooseNames = (home: string, given: ReadonlyArray<string>, all: boolean, fromState?: State) =>
+  Effect.gen(function* () {
+    if (all && given.length > 0) return yield* new BadOption({ option: "--all", problem: "give names or --all, not both", hint: "drop the names, or drop --all" })
+    if (!all && given.length === 0) return yield* new BadOption({ option: "NAME", problem: "no instance named", hint: "name one or more instances, or pass --all" })
+    if (!all) return given
+    if (fromState !== undefined) return Object.keys(fromState.instances).sort()
+    return (yield* discoverInstances(home)).names
+  })
+
+/** Appends the requests, then makes sure a daemon is there to act on them (saying if it started one). */
+export const request = (home: string, events: ReadonlyArray<{ readonly instance: string; readonly event: Event }>, quiet: boolean) =>
+  Effect.gen(function* () {
+    const journal = yield* Journal
+    const seqs = yield* journal.append(events)
+    const daemon = yield* ensureDaemon(home)
+    if (daemon === undefined) {
+      yield* bad(`the daemon did not start: see ${daemonLog(home)}`)
+      return yield* new ExitCode({ code: 1 })
+    }
+    if (daemon.started && !quiet) yield* Console.log(paint.dim(`started the daemon (pid ${daemon.pid}); it runs on in the background`))
+    return Math.min(...seqs) - 1
+  })
+
+export const by: Requester = "cli"
+
+export type Outcome = { readonly done: true; readonly ok: boolean; readonly text: string } | { readonly done: false }
+
+/**
+ * Follows the journal from `after`, printing what happens to each instance, until `outcome`
+ * says every one is done or `timeoutMs` runs out. Exit 1 if any failed or timed out.
+ */
+export const watch = (
+  home: string,
+  names: ReadonlyArray<string>,
+  after: number,
+  timeoutMs: number,
+  outcome: (instance: InstanceState, now: number) => Outcome,
+  quiet: boolean
+) =>
+  Effect.gen(function* () {
+    const journal = yield* Journal
+    let state = yield* currentState
+    const deadline = (yield* Clock.currentTimeMillis) + timeoutMs
+    const pending = new Set(names)
+    let failed = false
+    let cursor = after
+    while (pending.size > 0) {
+      const fresh = yield* Stream.runCollect(journal.read({ after: cursor }))
+      for (const envelope of fresh) {
+        cursor = envelope.seq
+        if (!quiet && envelope.instance !== null && pending.has(envelope.instance)) {
+          yield* Console.log(paint.dim(`  ${envelope.instance}: ${envelope.event._tag} ${summary(envelope.event)}`))
+        }
+      }
+      if (fresh.length > 0) state = fold(fresh, state)
+      const now = yield* Clock.currentTimeMillis
+      for (const name of [...pending]) {
+        const instance = state.instances[name]
+        if (instance === undefined) continue
+        const result = outcome(instance, now)
+        if (!result.done) continue
+        pending.delete(name)
+        failed ||= !result.ok
+        yield* (result.ok ? ok : bad)(`${name}: ${result.text}`)
+      }
+      if (pending.size === 0) break
+      if (now >= deadline) {
+        for (const name of pending) yield* bad(`${name}: still not done after ${Math.round(timeoutMs / 1000)} s (see \`orch events --instance ${name}\`)`)
+        failed = true
+        break
+      }
+      if (runningDaemon(journalDir(home)) === undefined) {
+        for (const name of pending) yield* bad(`${name}: the daemon is gone; see ${daemonLog(home)}`)
+        failed = true
+        break
+      }
+      yield* Effect.sleep(50)
+    }
+    if (failed) return yield* new ExitCode({ code: 1 })
+  })
+
+export const findingsFor = (findings: ReadonlyArray<FileFinding>) =>
+  Effect.zipRight(bad(`not started: the config has ${findings.length} problem${findings.length === 1 ? "" : "s"}`), printFindings(findings, true))

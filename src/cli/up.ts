@@ -1,0 +1,46 @@
+import { Command } from "@effect/cli"
+import { Clock, Console, Effect, Either } from "effect"
+import type { Event } from "../domain/events.js"
+import { currentState } from "../journal/projection.js"
+import { ExitCode } from "./errors.js"
+import { withJournal } from "./home-journal.js"
+import { allOption, namesArg, noWaitOption, startedSince, timeoutOption } from "./lifecycle-options.js"
+import { homeFrom, homeOption } from "./options.js"
+import { by, checkForUp, chooseNames, findingsFor, request, watch } from "./requests.js"
+
+export const up = Command.make(
+  "up",
+  { names: namesArg, all: allOption, noWait: noWaitOption, timeout: timeoutOption, home: homeOption },
+  (options) =>
+    Effect.gen(function* () {
+      const home = homeFrom(options.home)
+      const names = yield* chooseNames(home, options.names, options.all)
+      // Every config is checked before anything is recorded: a bad one starts nothing.
+      const checked = yield* Effect.forEach(names, (name) => checkForUp(home, name))
+      const problems = checked.flatMap((result) => (Either.isLeft(result) ? result.left : []))
+      if (problems.length > 0) {
+        yield* findingsFor(problems)
+        return yield* new ExitCode({ code: 1 })
+      }
+      yield* withJournal(home, "write")(
+        Effect.gen(function* () {
+          const state = yield* currentState
+          const requestedAt = yield* Clock.currentTimeMillis
+          const events = checked.flatMap((result) => {
+            const { name, raw, hash } = Either.getOrThrow(result)
+            const instance = state.instances[name]
+            const changed = instance?.config_hash !== hash
+            const running = instance?.pid !== null && instance?.pid !== undefined
+            const requests: Array<{ instance: string; event: Event }> = []
+            if (changed) requests.push({ instance: name, event: { _tag: "ConfigApplied", config: raw, hash } })
+            // A running server with a changed config is restarted to take it, as docker compose recreates.
+            requests.push({ instance: name, event: changed && running ? { _tag: "RestartRequested", by } : { _tag: "StartRequested", by } })
+            return requests
+          })
+          const after = yield* request(home, events, false)
+          if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
+          yield* watch(home, names, after, options.timeout * 1000, startedSince(requestedAt, false), false)
+        })
+      )
+    })
+).pipe(Command.withDescription("Start instances (check configs, record the request, start the daemon if needed, wait)"))

@@ -1,0 +1,170 @@
+import type { ChildProcess } from "node:child_process"
+import { Clock, Effect, Either, Runtime, Schema, Stream } from "effect"
+import { journalDir } from "../config/home.js"
+import { InstanceConfig } from "../domain/config.js"
+import type { Event } from "../domain/events.js"
+import { type InstanceState, type State, fold } from "../domain/instances.js"
+import { reconcile } from "../domain/supervise.js"
+import { Journal } from "../journal/Journal.js"
+import { currentState } from "../journal/projection.js"
+import { acquireDaemonLock } from "./lock.js"
+import { findMarked, isAlive } from "./proc.js"
+import { spawnServer, stderrTail } from "./spawn.js"
+import { stopProcess } from "./stop.js"
+
+/** A server that exits this soon after its spawn did not start: SpawnFailed, with its stderr. */
+export const EARLY_EXIT_MS = 2_000
+/** How often a server this daemon did not spawn (adopted) is checked for life. */
+export const ADOPTED_POLL_MS = 500
+
+interface Tracked {
+  readonly pid: number
+  readonly startTime: string
+  readonly since: number
+  readonly adopted: boolean
+  readonly stderr?: { readonly file: string; readonly offset: number }
+  stopping: boolean
+}
+
+const decodeConfig = Schema.decodeUnknownEither(InstanceConfig)
+
+/**
+ * The single actor (DESIGN.md §2): it alone spawns, stops and watches servers. It folds the
+ * journal's tail and reconciles what is asked for with what runs; everything it sees or does
+ * becomes an event. Its servers outlive it; the next daemon adopts them.
+ */
+export const runDaemon = (home: string, version: string) =>
+  // Its own scope, inside the journal's: DaemonStopped must be appended before the journal closes.
+  Effect.scoped(Effect.gen(function* () {
+    yield* acquireDaemonLock(journalDir(home))
+    const journal = yield* Journal
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const record = (instance: string | null, event: Event) => Effect.map(journal.append([{ instance, event }]), ([seq]) => seq!)
+
+    yield* record(null, { _tag: "DaemonStarted", pid: process.pid, version })
+    yield* Effect.addFinalizer((exit) =>
+      Effect.ignore(record(null, { _tag: "DaemonStopped", reason: exit._tag === "Success" ? "finished" : "stopped by a signal or `orch daemon stop`" }))
+    )
+    yield* Effect.logInfo(`daemon ${process.pid} supervising ${home}`)
+
+    const tracked = new Map<string, Tracked>()
+    /** Instances with an action under way: until its last event comes back through the tail. */
+    const busy = new Map<string, number>()
+    let state: State = yield* currentState
+
+    const onExit = (name: string, process: Tracked, code: number | null, signal: string | null) =>
+      Effect.gen(function* () {
+        if (tracked.get(name) !== process) return
+        tracked.delete(name)
+        if (process.stopping) return
+        const now = yield* Clock.currentTimeMillis
+        const uptime = now - process.since
+        yield* record(name, { _tag: "ProcessExited", pid: process.pid, code, signal, uptime_ms: process.adopted ? null : uptime })
+        if (!process.adopted && uptime < EARLY_EXIT_MS && process.stderr !== undefined) {
+          const said = stderrTail(process.stderr.file, process.stderr.offset, 3)
+          const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`
+          yield* record(name, { _tag: "SpawnFailed", reason: `it ${how} right after starting${said.length > 0 ? `: ${said.join(" | ")}` : ""}` })
+        }
+        yield* Effect.logInfo(`${name}: pid ${process.pid} exited (${signal ?? `code ${code}`})`)
+      })
+
+    const watchChild = (name: string, process: Tracked, child: ChildProcess) =>
+      child.once("exit", (code, signal) => runFork(onExit(name, process, code, signal)))
+
+    // Not our child: nobody tells us when it ends, so look (the exit code is not ours to know).
+    const watchAdopted = (name: string, process: Tracked) =>
+      Effect.forkDaemon(
+        Effect.gen(function* () {
+          while (isAlive(process.pid, process.startTime) && tracked.get(name) === process) yield* Effect.sleep(ADOPTED_POLL_MS)
+          yield* onExit(name, process, null, null)
+        })
+      )
+
+    const adopt = (name: string, pid: number, startTime: string) =>
+      Effect.gen(function* () {
+        const process: Tracked = { pid, startTime, since: yield* Clock.currentTimeMillis, adopted: true, stopping: false }
+        tracked.set(name, process)
+        yield* record(name, { _tag: "ProcessAdopted", pid, start_time: startTime })
+        yield* watchAdopted(name, process)
+        yield* Effect.logInfo(`${name}: adopted pid ${pid}`)
+      })
+
+    // ---- crash survival: take over what the last daemon left ---------------------------------
+    for (const instance of Object.values(state.instances)) {
+      if (instance.pid === null || instance.start_time === null) continue
+      if (isAlive(instance.pid, instance.start_time)) yield* adopt(instance.name, instance.pid, instance.start_time)
+      else yield* record(instance.name, { _tag: "ProcessLost", pid: instance.pid, reason: "it ended while no daemon was watching" })
+    }
+    // Spawned but never journaled (the daemon died in between): found by their markers.
+    for (const marked of findMarked(home)) {
+      if (tracked.get(marked.instance)?.pid === marked.pid) continue
+      const wanted = state.instances[marked.instance]?.desired === "up" && !tracked.has(marked.instance)
+      if (wanted) yield* adopt(marked.instance, marked.pid, marked.startTime)
+      else {
+        const stopped = yield* stopProcess(marked.pid, marked.startTime, 5_000)
+        yield* record(marked.instance, { _tag: "ProcessStopped", pid: marked.pid, ...stopped })
+        yield* Effect.logInfo(`${marked.instance}: stopped unrecorded duplicate pid ${marked.pid}`)
+      }
+    }
+
+    // Reconcile only on a state that includes what recovery recorded, or it would spawn twice.
+    state = yield* currentState
+
+    // ---- actions -----------------------------------------------------------------------------
+    const spawnInstance = (instance: InstanceState) =>
+      Effect.gen(function* () {
+        const config = decodeConfig(instance.config ?? undefined)
+        if (Either.isLeft(config)) {
+          return yield* record(instance.name, { _tag: "SpawnFailed", reason: "no valid config was applied: run `orch up` with a config" })
+        }
+        const spawned = yield* Effect.either(spawnServer(home, instance.name, config.right))
+        if (Either.isLeft(spawned)) {
+          yield* Effect.logWarning(`${instance.name}: not started: ${spawned.left.reason}`)
+          return yield* record(instance.name, { _tag: "SpawnFailed", reason: spawned.left.reason })
+        }
+        const { child, pid, startTime, argv, stdout, stderr, stderrOffset } = spawned.right
+        const process: Tracked = { pid, startTime, since: yield* Clock.currentTimeMillis, adopted: false, stderr: { file: stderr, offset: stderrOffset }, stopping: false }
+        tracked.set(instance.name, process)
+        watchChild(instance.name, process, child)
+        yield* Effect.logInfo(`${instance.name}: spawned pid ${pid}`)
+        return yield* record(instance.name, { _tag: "ProcessSpawned", pid, start_time: startTime, argv, stdout, stderr })
+      })
+
+    const stopInstance = (instance: InstanceState) =>
+      Effect.gen(function* () {
+        const process = tracked.get(instance.name)
+        if (process === undefined) return state.seq
+        process.stopping = true
+        const timeout = Either.match(decodeConfig(instance.config ?? undefined), { onLeft: () => 10_000, onRight: (config) => config.stop_timeout })
+        const stopped = yield* stopProcess(process.pid, process.startTime, timeout)
+        if (tracked.get(instance.name) === process) tracked.delete(instance.name)
+        yield* Effect.logInfo(`${instance.name}: stopped pid ${process.pid} (${stopped.how}, ${stopped.took_ms} ms)`)
+        return yield* record(instance.name, { _tag: "ProcessStopped", pid: process.pid, ...stopped })
+      })
+
+    const reconcileAll = Effect.gen(function* () {
+      for (const [name, until] of busy) if (until <= state.seq) busy.delete(name)
+      for (const instance of Object.values(state.instances)) {
+        if (busy.has(instance.name)) continue
+        const action = reconcile(instance)
+        if (action === "none") continue
+        busy.set(instance.name, Number.POSITIVE_INFINITY)
+        const act = action === "spawn" ? spawnInstance(instance) : stopInstance(instance)
+        yield* Effect.forkDaemon(
+          act.pipe(
+            Effect.tap((seq) => Effect.sync(() => busy.set(instance.name, seq))),
+            Effect.tapErrorCause((cause) => Effect.sync(() => busy.delete(instance.name)).pipe(Effect.zipRight(Effect.logError(cause))))
+          )
+        )
+      }
+    })
+
+    // ---- the supervisor: fold the tail, reconcile ----------------------------------------------
+    yield* reconcileAll
+    yield* Stream.runForEachChunk(journal.tail({ after: state.seq }), (chunk) =>
+      Effect.suspend(() => {
+        state = fold(chunk, state)
+        return reconcileAll
+      })
+    )
+  }))

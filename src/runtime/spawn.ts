@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Data, Effect } from "effect"
+import { checkModel, resolveCommand } from "../config/checks.js"
+import { instanceDir } from "../config/home.js"
+import { probePort } from "../config/port.js"
+import { buildArgv, buildEnv, redactArgv } from "../domain/argv.js"
+import type { InstanceConfig } from "../domain/config.js"
+import { startTimeOf } from "./proc.js"
+
+/** Why a server was not started: found before spawning, or by the OS at spawn. */
+export class SpawnRefused extends Data.TaggedError("SpawnRefused")<{ readonly reason: string }> {}
+
+export interface Spawned {
+  readonly child: ChildProcess
+  readonly pid: number
+  readonly startTime: string
+  /** Redacted: this is what the journal records. */
+  readonly argv: ReadonlyArray<string>
+  readonly stdout: string
+  readonly stderr: string
+  /** Where this run's stderr begins in the (appended) log file. */
+  readonly stderrOffset: number
+}
+
+export const logFiles = (home: string, name: string) => {
+  const dir = path.join(instanceDir(home, name), "logs")
+  return { dir, stdout: path.join(dir, "stdout.log"), stderr: path.join(dir, "stderr.log") }
+}
+
+/** What must hold before a spawn: the real llama-server would bind a taken port anyway (SO_REUSEPORT). */
+const preflight = (home: string, config: InstanceConfig, command: string, env: NodeJS.ProcessEnv) =>
+  Effect.gen(function* () {
+    const [model] = yield* checkModel(home, config)
+    if (model !== undefined) return yield* new SpawnRefused({ reason: model.problem })
+    const port = yield* probePort(config.server.host, config.server.port)
+    if (port._tag === "InUse") return yield* new SpawnRefused({ reason: `port ${config.server.host}:${config.server.port} is in use by another process` })
+    if (port._tag === "Unusable") return yield* new SpawnRefused({ reason: `cannot listen on ${config.server.host}:${config.server.port} (${port.code})` })
+    const resolved = yield* Effect.promise(() => resolveCommand(home, command, env))
+    if (resolved === undefined) {
+      return yield* new SpawnRefused({ reason: command.includes("/") ? `${command} is not an executable file` : `"${command}" is not on PATH` })
+    }
+    return resolved
+  })
+
+/**
+ * Starts one server: detached in its own process group, cwd the home, stdout and stderr
+ * appended straight to its log files (descriptors, not pipes, so it outlives the daemon).
+ */
+export const spawnServer = (home: string, name: string, config: InstanceConfig) =>
+  Effect.gen(function* () {
+    const argv = buildArgv(name, config)
+    const env = buildEnv(process.env, name, home, config)
+    const command = yield* preflight(home, config, argv[0]!, env)
+    const logs = logFiles(home, name)
+    const opened = yield* Effect.try({
+      try: () => {
+        fs.mkdirSync(logs.dir, { recursive: true })
+        return { out: fs.openSync(logs.stdout, "a"), err: fs.openSync(logs.stderr, "a"), offset: fs.statSync(logs.stderr).size }
+      },
+      catch: (error) => new SpawnRefused({ reason: `cannot open the log files in ${logs.dir} (${(error as NodeJS.ErrnoException).code ?? String(error)})` })
+    })
+    const child = yield* Effect.async<ChildProcess, SpawnRefused>((resume) => {
+      const started = spawn(command, argv.slice(1), { cwd: home, env, detached: true, stdio: ["ignore", opened.out, opened.err] })
+      started.once("spawn", () => resume(Effect.succeed(started)))
+      started.once("error", (error: NodeJS.ErrnoException) =>
+        resume(Effect.fail(new SpawnRefused({ reason: `cannot start ${command}: ${error.code ?? error.message}` })))
+      )
+    }).pipe(Effect.ensuring(Effect.sync(() => [opened.out, opened.err].forEach((fd) => fs.closeSync(fd)))))
+    child.unref()
+    const pid = child.pid!
+    return {
+      child,
+      pid,
+      startTime: startTimeOf(pid) ?? "unknown",
+      argv: redactArgv(argv),
+      stdout: logs.stdout,
+      stderr: logs.stderr,
+      stderrOffset: opened.offset
+    } satisfies Spawned
+  })
+
+/** The last `count` non-empty lines a run wrote to its stderr log since `offset`. */
+export const stderrTail = (file: string, offset: number, count: number): ReadonlyArray<string> => {
+  try {
+    const handle = fs.openSync(file, "r")
+    try {
+      const size = fs.fstatSync(handle).size
+      const from = Math.max(offset, size - 16_384)
+      const buffer = Buffer.alloc(size - from)
+      fs.readSync(handle, buffer, 0, buffer.length, from)
+      return buffer.toString("utf8").split("\n").map((line) => line.trimEnd()).filter((line) => line !== "").slice(-count)
+    } finally {
+      fs.closeSync(handle)
+    }
+  } catch {
+    return []
+  }
+}
