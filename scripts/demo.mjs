@@ -1,13 +1,49 @@
-// The README's first command: what orch does today, on this repository's own demo home
-// (instances/demo-chat and instances/demo-flaky run the llama-server simulator in test/sim).
+// The README's first command: orch supervising simulated llama-servers in a temporary home,
+// so it runs on a machine without llama.cpp. It starts two instances from this repository's
+// demo home (instances/), kills the daemon with -9, shows the next daemon adopting the same
+// server, prints the journal, and cleans up every process it started.
 import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 
-const step = (title, args) => {
-  process.stdout.write(`\n$ orch ${args.join(" ")}    # ${title}\n`)
-  const run = spawnSync(process.execPath, ["dist/orch.cjs", ...args], { stdio: "inherit" })
-  if (run.status !== 0) process.exit(run.status ?? 1)
+const repo = process.cwd()
+const home = fs.mkdtempSync(path.join(os.tmpdir(), "orch-demo-"))
+const orch = (args, { quiet = false } = {}) => {
+  if (!quiet) process.stdout.write(`\n$ orch ${args.join(" ")}\n`)
+  const run = spawnSync(process.execPath, ["dist/orch.cjs", ...args, "--home", home], { cwd: repo, stdio: quiet ? "pipe" : "inherit", encoding: "utf8" })
+  return run
+}
+const say = (text) => process.stdout.write(`\n# ${text}\n`)
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// The demo home's configs, with their paths made absolute for the temporary home.
+for (const name of ["demo-chat", "demo-flaky"]) {
+  const config = JSON.parse(fs.readFileSync(path.join(repo, "instances", name, "config.json"), "utf8"))
+  delete config.$schema
+  config.model.path = path.join(repo, config.model.path)
+  config.binary = [process.execPath, path.join(repo, config.binary[1])]
+  fs.mkdirSync(path.join(home, "instances", name), { recursive: true })
+  fs.writeFileSync(path.join(home, "instances", name, "config.json"), JSON.stringify(config, null, 2))
 }
 
-step("every command", ["--help"])
-step("check every instance of the demo home", ["config", "lint", "--home", "."])
-step("one config, checked against this machine", ["config", "validate", "instances/demo-chat/config.json", "--home", "."])
+try {
+  say(`a temporary home: ${home}`)
+  orch(["config", "lint"])
+  orch(["up", "demo-chat", "demo-flaky"])
+  orch(["daemon", "status"])
+  const pid = fs.readFileSync(path.join(home, "journal", "daemon.pid"), "utf8").split(" ")[0]
+  say(`kill -9 the daemon (pid ${pid}): its servers keep running`)
+  process.kill(Number(pid), "SIGKILL")
+  await sleep(300)
+  orch(["daemon", "status"])
+  say("any orch command brings a daemon back; it adopts the same servers")
+  orch(["up", "demo-chat"])
+  say("demo-flaky crashes 8 s after it starts (--sim-crash-after-ms); waiting for that")
+  await sleep(8_500)
+  orch(["replay"])
+  orch(["events"])
+} finally {
+  orch(["daemon", "stop", "--all"])
+  fs.rmSync(home, { recursive: true, force: true })
+}

@@ -3,7 +3,9 @@ import { formatDuration } from "../domain/duration.js"
 import { paint } from "./output.js"
 import { formatTime } from "./time.js"
 
-const exit = (code: number | null, signal: string | null) => (signal !== null ? `signal ${signal}` : `code ${code}`)
+/** An adopted process is not our child: how it ended is not ours to know. */
+export const exitText = (code: number | null, signal: string | null) =>
+  signal !== null ? `signal ${signal}` : code !== null ? `code ${code}` : "an unknown code (adopted)"
 
 /** The few words that say what an event was. */
 export const summary = (event: Event): string => {
@@ -19,7 +21,7 @@ export const summary = (event: Event): string => {
     case "SpawnFailed":
       return event.reason
     case "ProcessExited":
-      return `pid ${event.pid} exited with ${exit(event.code, event.signal)}${event.uptime_ms === null ? "" : ` after ${formatDuration(Math.round(event.uptime_ms / 1000) * 1000)}`}`
+      return `pid ${event.pid} exited with ${exitText(event.code, event.signal)}${event.uptime_ms === null ? "" : ` after ${formatDuration(Math.round(event.uptime_ms / 1000) * 1000)}`}`
     case "ProcessStopped":
       return `pid ${event.pid} stopped (${event.how}) in ${event.took_ms} ms`
     case "ProcessAdopted":

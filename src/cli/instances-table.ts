@@ -21,7 +21,7 @@ const healthColour = (instance: InstanceState) =>
   instance.health === "healthy" ? paint.green : instance.health === "unhealthy" || instance.health === "error" ? paint.red : instance.health === "loading" ? paint.yellow : paint.dim
 
 const lastExit = (instance: InstanceState) =>
-  instance.last_exit === null ? "-" : instance.last_exit.signal !== null ? instance.last_exit.signal : `code ${instance.last_exit.code}`
+  instance.last_exit === null ? "-" : instance.last_exit.signal ?? (instance.last_exit.code === null ? "unknown" : `code ${instance.last_exit.code}`)
 
 /** The state of every instance as folded from the journal, one row each. */
 export const instancesTable = (state: State, now: number) =>

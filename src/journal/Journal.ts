@@ -1,5 +1,7 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
 import type Database from "better-sqlite3"
-import { Chunk, Clock, Context, Deferred, Effect, Either, Layer, Option, Queue, Ref, Schedule, Stream } from "effect"
+import { Chunk, Clock, Context, Deferred, Effect, Either, Layer, Option, Queue, Ref, Runtime, Schedule, Stream } from "effect"
 import type { Envelope, NewEvent } from "../domain/events.js"
 import { FOLD_VERSION, type State, fold } from "../domain/instances.js"
 import { type RawRow, type Row, fromRawRowTrusted, fromRow, toColumns } from "./codec.js"
@@ -24,7 +26,7 @@ export interface Compaction {
   readonly deleted: number
 }
 
-/** How often other processes' commits are looked for by `tail`; our own wake it at once. */
+/** How often `tail` looks for other processes' commits if no change to the WAL woke it; our own wake it at once. */
 export const TAIL_POLL_MS = 50
 const PAGE = 5_000
 
@@ -121,6 +123,23 @@ const make = (file: string, create: boolean) =>
     const committed = yield* Ref.make(yield* Deferred.make<void>())
     const signalCommit = Effect.flatMap(Deferred.make<void>(), (next) =>
       Ref.getAndSet(committed, next).pipe(Effect.flatMap((previous) => Deferred.succeed(previous, undefined)))
+    )
+
+    // Other processes' commits: the WAL changing wakes tails at once (the poll stays as a fallback,
+    // for file systems where watching does not work).
+    const wakeOnChange = Runtime.runFork(yield* Effect.runtime<never>())
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        try {
+          const base = path.basename(file)
+          return fs.watch(path.dirname(file), (_, name) => {
+            if (name !== null && name.startsWith(base)) wakeOnChange(signalCommit)
+          })
+        } catch {
+          return undefined
+        }
+      }),
+      (watcher) => Effect.sync(() => watcher?.close())
     )
 
     const busyRetry = Schedule.exponential("20 millis").pipe(Schedule.intersect(Schedule.recurs(8)))
