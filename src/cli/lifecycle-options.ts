@@ -1,4 +1,5 @@
 import { Args, Options } from "@effect/cli"
+import { homeOption } from "./options.js"
 import { formatDuration } from "../domain/duration.js"
 import type { InstanceState } from "../domain/instances.js"
 import type { Outcome } from "./requests.js"
@@ -34,3 +35,5 @@ export const startedSince = (requestedAt: number, needsNewProcess: boolean) => (
 
 export const stopped = (instance: InstanceState): Outcome =>
   instance.pid === null && instance.status !== "stopping" ? { done: true, ok: true, text: "stopped" } : { done: false }
+
+export const lifecycleOptions = { names: namesArg, all: allOption, noWait: noWaitOption, timeout: timeoutOption, home: homeOption }

@@ -4,13 +4,13 @@ import type { Event } from "../domain/events.js"
 import { currentState } from "../journal/projection.js"
 import { ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
-import { allOption, namesArg, noWaitOption, startedSince, timeoutOption } from "./lifecycle-options.js"
-import { homeFrom, homeOption } from "./options.js"
+import { lifecycleOptions, startedSince } from "./lifecycle-options.js"
+import { homeFrom } from "./options.js"
 import { by, checkForUp, chooseNames, findingsFor, request, watch } from "./requests.js"
 
 export const up = Command.make(
   "up",
-  { names: namesArg, all: allOption, noWait: noWaitOption, timeout: timeoutOption, home: homeOption },
+  lifecycleOptions,
   (options) =>
     Effect.gen(function* () {
       const home = homeFrom(options.home)

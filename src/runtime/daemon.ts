@@ -59,12 +59,14 @@ export const runDaemon = (home: string, version: string) =>
         if (process.stopping) return
         const now = yield* Clock.currentTimeMillis
         const uptime = now - process.since
-        yield* record(name, { _tag: "ProcessExited", pid: process.pid, code, signal, uptime_ms: process.adopted ? null : uptime })
+        const events: Array<Event> = [{ _tag: "ProcessExited", pid: process.pid, code, signal, uptime_ms: process.adopted ? null : uptime }]
         if (!process.adopted && uptime < EARLY_EXIT_MS && process.stderr !== undefined) {
           const said = stderrTail(process.stderr.file, process.stderr.offset, 3)
           const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`
-          yield* record(name, { _tag: "SpawnFailed", reason: `it ${how} right after starting${said.length > 0 ? `: ${said.join(" | ")}` : ""}` })
+          events.push({ _tag: "SpawnFailed", reason: `it ${how} right after starting${said.length > 0 ? `: ${said.join(" | ")}` : ""}` })
         }
+        // One batch: nobody may see the exit without the reason it was a failed start.
+        yield* journal.append(events.map((event) => ({ instance: name, event })))
         yield* Effect.logInfo(`${name}: pid ${process.pid} exited (${signal ?? `code ${code}`})`)
       })
 
