@@ -45,7 +45,7 @@ const startDaemon = () => execFileSync(process.execPath, [orch, "daemon", "start
 
 /** Settled: nothing left to do for any instance, and every recorded process is alive. */
 const settled = (s: State) =>
-  Object.values(s.instances).every((i) => reconcile(i) === "none" && (i.pid === null || (i.start_time !== null && isAlive(i.pid, i.start_time))))
+  Object.values(s.instances).every((i) => reconcile(i, Date.now()) === "none" && (i.pid === null || (i.start_time !== null && isAlive(i.pid, i.start_time))))
 
 const check = async (round: number): Promise<Array<string>> => {
   const problems: Array<string> = []

@@ -2,6 +2,7 @@ import { Command } from "@effect/cli"
 import { config } from "./config.js"
 import { daemon } from "./daemon.js"
 import { down } from "./down.js"
+import { health } from "./health.js"
 import { events } from "./events.js"
 import { init } from "./init.js"
 import { journal } from "./journal.js"
@@ -11,5 +12,5 @@ import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([up, down, restart, init, config, events, replay, journal, daemon])
+  Command.withSubcommands([up, down, restart, health, init, config, events, replay, journal, daemon])
 )

@@ -13,23 +13,23 @@ export const timeoutOption = Options.integer("timeout").pipe(
   Options.withDescription("How long to wait before giving up, exit 1 (default: 120)")
 )
 
-/** A new server counts as started once it has stayed up this long; health probing will refine it. */
-export const START_GRACE_MS = 1_000
-
 const exitText = (instance: InstanceState) =>
   instance.last_exit === null ? "it exited" : instance.last_exit.signal !== null ? `it was killed by ${instance.last_exit.signal}` : `it exited with code ${instance.last_exit.code}`
 
-/** Done when a process asked for at `requestedAt` (or one already running) has stayed up a moment. */
-export const startedSince = (requestedAt: number, needsNewProcess: boolean) => (instance: InstanceState, now: number): Outcome => {
+/** Done when a process asked for at `requestedAt` (or one already running) answers healthy. */
+export const healthySince = (requestedAt: number, needsNewProcess: boolean) => (instance: InstanceState, now: number): Outcome => {
   if (instance.start_pending || instance.restart_pending) return { done: false }
   if (instance.pid !== null && instance.started_at !== null) {
     if (needsNewProcess && instance.started_at < requestedAt) return { done: false }
-    return now - instance.started_at >= START_GRACE_MS || instance.started_at < requestedAt
-      ? { done: true, ok: true, text: `running (pid ${instance.pid}, up ${formatDuration(Math.floor((now - instance.started_at) / 1000) * 1000)})` }
+    return instance.health === "healthy"
+      ? { done: true, ok: true, text: `healthy (pid ${instance.pid}, up ${formatDuration(Math.floor((now - instance.started_at) / 1000) * 1000)})` }
       : { done: false }
   }
   if (instance.status === "failed") return { done: true, ok: false, text: `not started: ${instance.last_error ?? "failed"}` }
-  if (instance.last_exit !== null && instance.last_exit.at >= requestedAt) return { done: true, ok: false, text: `${exitText(instance)}` }
+  if (instance.last_exit !== null && instance.last_exit.at >= requestedAt) {
+    const next = instance.next_restart === null ? "" : `; restart ${instance.next_restart.attempt} is scheduled (see \`orch events\`)`
+    return { done: true, ok: false, text: `${exitText(instance)}${next}` }
+  }
   return { done: false }
 }
 

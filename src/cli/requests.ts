@@ -83,13 +83,19 @@ export const watch = (
     const pending = new Set(names)
     let failed = false
     let cursor = after
+    // Probes come every interval: show one only when its result changes.
+    const lastProbe = new Map<string, string>()
     while (pending.size > 0) {
       const fresh = yield* Stream.runCollect(journal.read({ after: cursor }))
       for (const envelope of fresh) {
         cursor = envelope.seq
-        if (!quiet && envelope.instance !== null && pending.has(envelope.instance)) {
-          yield* Console.log(paint.dim(`  ${envelope.instance}: ${envelope.event._tag} ${summary(envelope.event)}`))
+        const name = envelope.instance
+        if (quiet || name === null || !pending.has(name)) continue
+        if (envelope.event._tag === "HealthProbed") {
+          if (lastProbe.get(name) === envelope.event.result) continue
+          lastProbe.set(name, envelope.event.result)
         }
+        yield* Console.log(paint.dim(`  ${name}: ${envelope.event._tag} ${summary(envelope.event)}`))
       }
       if (fresh.length > 0) state = fold(fresh, state)
       const now = yield* Clock.currentTimeMillis

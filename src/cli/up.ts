@@ -4,7 +4,7 @@ import type { Event } from "../domain/events.js"
 import { currentState } from "../journal/projection.js"
 import { ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
-import { lifecycleOptions, startedSince } from "./lifecycle-options.js"
+import { lifecycleOptions, healthySince } from "./lifecycle-options.js"
 import { homeFrom } from "./options.js"
 import { by, checkForUp, chooseNames, findingsFor, request, watch } from "./requests.js"
 
@@ -39,7 +39,7 @@ export const up = Command.make(
           })
           const after = yield* request(home, events, false)
           if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
-          yield* watch(home, names, after, options.timeout * 1000, startedSince(requestedAt, false), false)
+          yield* watch(home, names, after, options.timeout * 1000, healthySince(requestedAt, false), false)
         })
       )
     })

@@ -1,5 +1,6 @@
 import { Either, Schema } from "effect"
 import { InstanceConfig } from "./config.js"
+import type { RestartPolicy } from "./backoff.js"
 import type { Envelope, Event, EventOf, ProbeResult } from "./events.js"
 
 /**
@@ -10,7 +11,7 @@ import type { Envelope, Event, EventOf, ProbeResult } from "./events.js"
  * Bump FOLD_VERSION whenever the shape or the meaning of this state changes: snapshots made
  * by another version are then ignored and rebuilt instead of trusted.
  */
-export const FOLD_VERSION = 1
+export const FOLD_VERSION = 2
 
 export type Status = "stopped" | "starting" | "running" | "stopping" | "backoff" | "failed"
 export type Health = "unknown" | "loading" | "healthy" | "unhealthy" | "error"
@@ -61,6 +62,9 @@ export interface InstanceState {
   readonly start_pending: boolean
   /** A restart was asked for while a process ran: it is stopped first. */
   readonly restart_pending: boolean
+  readonly restart_policy: RestartPolicy
+  /** Restarts in a row so far: reset by an explicit start and by reset_after of healthy running. */
+  readonly attempts: number
 }
 
 export interface DaemonState {
@@ -108,7 +112,9 @@ export const newInstance = (name: string): InstanceState => ({
   probes: [],
   restarts: [],
   start_pending: false,
-  restart_pending: false
+  restart_pending: false,
+  restart_policy: defaults.restart_policy,
+  attempts: 0
 })
 
 const ring = <A>(items: ReadonlyArray<A>, item: A): ReadonlyArray<A> => {
@@ -122,7 +128,7 @@ const withHealth = (instance: InstanceState, health: Health, at: number): Instan
 
 const decodeConfig = Schema.decodeUnknownEither(InstanceConfig)
 
-type ProbeChanges = Pick<InstanceState, "probes" | "health" | "health_since" | "consecutive_failures" | "seen_ok" | "status">
+type ProbeChanges = Pick<InstanceState, "probes" | "health" | "health_since" | "consecutive_failures" | "seen_ok" | "status" | "attempts">
 
 /** What one probe changes, with docker's meanings of start_period and retries. */
 const probeChanges = (instance: InstanceState, event: EventOf<"HealthProbed">, at: number): ProbeChanges => {
@@ -135,7 +141,10 @@ const probeChanges = (instance: InstanceState, event: EventOf<"HealthProbed">, a
   let failures = instance.consecutive_failures
   let seen_ok = instance.seen_ok
   let status = instance.status
+  let attempts = instance.attempts
   if (event.result === "ok") {
+    // Healthy for reset_after: whatever failed before is forgiven.
+    if (instance.health === "healthy" && instance.health_since !== null && at - instance.health_since >= instance.restart_policy.reset_after) attempts = 0
     health = "healthy"
     failures = 0
     seen_ok = true
@@ -154,7 +163,8 @@ const probeChanges = (instance: InstanceState, event: EventOf<"HealthProbed">, a
     health_since: health === instance.health ? instance.health_since : at,
     consecutive_failures: failures,
     seen_ok,
-    status
+    status,
+    attempts
   }
 }
 
@@ -169,7 +179,8 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
           config: event.config,
           config_hash: event.hash,
           retries: config.healthcheck.retries,
-          start_period_ms: config.healthcheck.start_period
+          start_period_ms: config.healthcheck.start_period,
+          restart_policy: config.restart_policy
         })
       })
     }
@@ -184,7 +195,7 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
         restart_pending: restart || instance.restart_pending
       }
       // An explicit start is a fresh chance: a failed instance is retried from attempt 1.
-      return instance.status === "failed" ? { ...requested, status: "stopped", next_restart: null, last_error: null } : requested
+      return instance.status === "failed" ? { ...requested, status: "stopped", next_restart: null, last_error: null, attempts: 0 } : requested
     }
     case "StopRequested":
       return {
@@ -223,14 +234,15 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
     case "ProcessExited":
       return {
         ...withHealth(instance, instance.desired === "down" ? "unknown" : "error", at),
-        status: "stopped",
+        status: instance.next_restart !== null ? "backoff" : "stopped",
         pid: null,
         start_time: null,
         restart_pending: false,
         last_exit: { at, code: event.code, signal: event.signal, uptime_ms: event.uptime_ms }
       }
     case "ProcessStopped":
-      return { ...withHealth(instance, "unknown", at), status: "stopped", pid: null, start_time: null, restart_pending: false }
+      // Stopped to be restarted (it was unhealthy): the backoff wait begins.
+      return { ...withHealth(instance, "unknown", at), status: instance.next_restart !== null ? "backoff" : "stopped", pid: null, start_time: null, restart_pending: false }
     case "ProcessLost":
       return { ...withHealth(instance, "error", at), status: "stopped", pid: null, start_time: null, last_error: event.reason }
     case "HealthProbed":
@@ -241,6 +253,7 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
       return {
         ...instance,
         status: instance.pid !== null ? instance.status : "backoff",
+        attempts: event.attempt,
         next_restart,
         restarts: ring(instance.restarts, { at, ...next_restart, exit })
       }

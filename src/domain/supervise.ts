@@ -1,13 +1,32 @@
+import { backoffDelay } from "./backoff.js"
+import type { Event } from "./events.js"
 import type { InstanceState } from "./instances.js"
 
-export type Action = "spawn" | "stop" | "none"
+export type Action = "spawn" | "stop" | "schedule" | "none"
 
 /**
- * What the daemon does about one instance, from its folded state alone: stop a process that
- * should be down (or is being restarted), spawn one that was asked for and is not there.
- * An exit by itself asks for nothing: restarts come from the restart policy's own events.
+ * What the daemon does about one instance at `now`, from its folded state alone: stop a process
+ * that should be down, is being restarted or waits for a restart (it was unhealthy); schedule a
+ * restart for one that exited or turned unhealthy; spawn one that was asked for, or whose
+ * restart is due.
  */
-export const reconcile = (instance: InstanceState): Action => {
-  if (instance.pid !== null) return instance.desired === "down" || instance.restart_pending ? "stop" : "none"
-  return instance.desired === "up" && instance.start_pending ? "spawn" : "none"
+export const reconcile = (instance: InstanceState, now: number): Action => {
+  const policy = instance.restart_policy
+  const wanted = instance.desired === "up" && !instance.start_pending
+  if (instance.pid !== null) {
+    if (instance.desired === "down" || instance.restart_pending || instance.next_restart !== null) return "stop"
+    return wanted && policy.enabled && instance.health === "unhealthy" ? "schedule" : "none"
+  }
+  if (instance.desired === "up" && instance.start_pending) return "spawn"
+  if (instance.next_restart !== null) return instance.next_restart.due_at <= now ? "spawn" : "none"
+  return wanted && policy.enabled && instance.status === "stopped" && instance.health === "error" ? "schedule" : "none"
+}
+
+/** The restart policy's answer to an exit or an unhealthy server: the next attempt, or giving up. */
+export const decideRestart = (instance: InstanceState, now: number): Event => {
+  const policy = instance.restart_policy
+  const attempt = instance.attempts + 1
+  if (attempt > policy.max_retries) return { _tag: "RestartGaveUp", attempts: instance.attempts }
+  const delay = backoffDelay(policy, attempt)
+  return { _tag: "RestartScheduled", attempt, delay_ms: delay, due_at: now + delay, reason: instance.pid === null ? "exited" : "unhealthy" }
 }

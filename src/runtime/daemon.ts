@@ -1,19 +1,22 @@
 import type { ChildProcess } from "node:child_process"
-import { Clock, Effect, Either, Runtime, Schema, Stream } from "effect"
+import { Clock, Effect, Either, Fiber, FiberMap, Runtime, Schedule, Schema, Stream } from "effect"
 import { journalDir } from "../config/home.js"
 import { InstanceConfig } from "../domain/config.js"
 import type { Event } from "../domain/events.js"
 import { type InstanceState, type State, fold } from "../domain/instances.js"
-import { reconcile } from "../domain/supervise.js"
+import { decideRestart, reconcile } from "../domain/supervise.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { acquireDaemonLock } from "./lock.js"
 import { findMarked, isAlive } from "./proc.js"
+import { makeProber } from "./prober.js"
 import { spawnServer, stderrTail } from "./spawn.js"
 import { stopProcess } from "./stop.js"
 
 /** A server that exits this soon after its spawn did not start: SpawnFailed, with its stderr. */
 export const EARLY_EXIT_MS = 2_000
+/** How often a starting server is probed until its first success (the interval, if that is shorter). */
+export const START_PROBE_MS = 500
 /** How often a server this daemon did not spawn (adopted) is checked for life. */
 export const ADOPTED_POLL_MS = 500
 
@@ -52,10 +55,38 @@ export const runDaemon = (home: string, version: string) =>
     const busy = new Map<string, number>()
     let state: State = yield* currentState
 
+    // ---- probers: one fiber per running server, replaced on restart, removed when it ends --------
+    const probers = yield* FiberMap.make<string>()
+    const startProbing = (name: string) =>
+      Either.match(decodeConfig(state.instances[name]?.config ?? undefined), {
+        onLeft: () => Effect.void,
+        onRight: (config) =>
+          FiberMap.run(
+            probers,
+            name,
+            Effect.scoped(
+              Effect.gen(function* () {
+                const probe = yield* makeProber(name, config)
+                const probeAndRecord = Effect.tap(probe, (event) => record(name, event))
+                // Like docker's start_interval: a loading server is probed often, so `up` sees it ready at once.
+                const startEnds = (yield* Clock.currentTimeMillis) + config.healthcheck.start_period
+                yield* Effect.repeat(probeAndRecord, {
+                  schedule: Schedule.fixed(Math.min(START_PROBE_MS, config.healthcheck.interval)),
+                  until: (event) => event.result === "ok"
+                }).pipe(Effect.timeout(Math.max(0, startEnds - (yield* Clock.currentTimeMillis))), Effect.ignore)
+                // Then fixed-rate: a slow probe delays the next one, never piles probes up or overlaps them.
+                yield* Effect.repeat(Effect.delay(probeAndRecord, config.healthcheck.interval), Schedule.fixed(config.healthcheck.interval))
+              })
+            )
+          ).pipe(Effect.asVoid)
+      })
+    const stopProbing = (name: string) => FiberMap.remove(probers, name)
+
     const onExit = (name: string, process: Tracked, code: number | null, signal: string | null) =>
       Effect.gen(function* () {
         if (tracked.get(name) !== process) return
         tracked.delete(name)
+        yield* stopProbing(name)
         if (process.stopping) return
         const now = yield* Clock.currentTimeMillis
         const uptime = now - process.since
@@ -88,6 +119,7 @@ export const runDaemon = (home: string, version: string) =>
         tracked.set(name, process)
         yield* record(name, { _tag: "ProcessAdopted", pid, start_time: startTime })
         yield* watchAdopted(name, process)
+        yield* startProbing(name)
         yield* Effect.logInfo(`${name}: adopted pid ${pid}`)
       })
 
@@ -129,7 +161,9 @@ export const runDaemon = (home: string, version: string) =>
         tracked.set(instance.name, process)
         watchChild(instance.name, process, child)
         yield* Effect.logInfo(`${instance.name}: spawned pid ${pid}`)
-        return yield* record(instance.name, { _tag: "ProcessSpawned", pid, start_time: startTime, argv, stdout, stderr })
+        const seq = yield* record(instance.name, { _tag: "ProcessSpawned", pid, start_time: startTime, argv, stdout, stderr })
+        yield* startProbing(instance.name)
+        return seq
       })
 
     const stopInstance = (instance: InstanceState) =>
@@ -137,6 +171,7 @@ export const runDaemon = (home: string, version: string) =>
         const process = tracked.get(instance.name)
         if (process === undefined) return state.seq
         process.stopping = true
+        yield* stopProbing(instance.name)
         const timeout = Either.match(decodeConfig(instance.config ?? undefined), { onLeft: () => 10_000, onRight: (config) => config.stop_timeout })
         const stopped = yield* stopProcess(process.pid, process.startTime, timeout)
         if (tracked.get(instance.name) === process) tracked.delete(instance.name)
@@ -144,14 +179,22 @@ export const runDaemon = (home: string, version: string) =>
         return yield* record(instance.name, { _tag: "ProcessStopped", pid: process.pid, ...stopped })
       })
 
-    const reconcileAll = Effect.gen(function* () {
+    /** The next restart that falls due wakes the supervisor then: one timer, reset on every pass. */
+    let timer: Fiber.RuntimeFiber<void> | undefined
+    const reconcileAll: Effect.Effect<void> = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
       for (const [name, until] of busy) if (until <= state.seq) busy.delete(name)
+      let nextDue = Number.POSITIVE_INFINITY
       for (const instance of Object.values(state.instances)) {
         if (busy.has(instance.name)) continue
-        const action = reconcile(instance)
-        if (action === "none") continue
+        const action = reconcile(instance, now)
+        if (action === "none") {
+          if (instance.next_restart !== null && instance.pid === null) nextDue = Math.min(nextDue, instance.next_restart.due_at)
+          continue
+        }
         busy.set(instance.name, Number.POSITIVE_INFINITY)
-        const act = action === "spawn" ? spawnInstance(instance) : stopInstance(instance)
+        const act =
+          action === "spawn" ? spawnInstance(instance) : action === "stop" ? stopInstance(instance) : record(instance.name, decideRestart(instance, now))
         yield* Effect.forkDaemon(
           act.pipe(
             Effect.tap((seq) => Effect.sync(() => busy.set(instance.name, seq))),
@@ -159,6 +202,13 @@ export const runDaemon = (home: string, version: string) =>
           )
         )
       }
+      if (timer !== undefined) yield* Fiber.interrupt(timer)
+      // A firing timer forgets itself first, so the pass it starts does not interrupt its own fiber.
+      const wake = Effect.sleep(Math.max(0, nextDue - now)).pipe(
+        Effect.zipRight(Effect.sync(() => void (timer = undefined))),
+        Effect.zipRight(Effect.suspend(() => reconcileAll))
+      )
+      timer = Number.isFinite(nextDue) ? yield* Effect.forkDaemon(wake) : undefined
     })
 
     // ---- the supervisor: fold the tail, reconcile ----------------------------------------------

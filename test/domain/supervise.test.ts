@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { Envelope, Event } from "../../src/domain/events.js"
 import { fold, newInstance } from "../../src/domain/instances.js"
-import { type Action, reconcile } from "../../src/domain/supervise.js"
+import { type Action, decideRestart, reconcile } from "../../src/domain/supervise.js"
 
 const spawned: Event = { _tag: "ProcessSpawned", pid: 10, start_time: "1", argv: [], stdout: "o", stderr: "e" }
 const exited: Event = { _tag: "ProcessExited", pid: 10, code: 1, signal: null, uptime_ms: 5 }
@@ -10,10 +10,23 @@ const up: Event = { _tag: "StartRequested", by: "cli" }
 const down: Event = { _tag: "StopRequested", by: "cli" }
 const restart: Event = { _tag: "RestartRequested", by: "cli" }
 
-const decide = (events: ReadonlyArray<Event>): Action => {
-  const envelopes: Array<Envelope> = events.map((event, i) => ({ seq: i + 1, at: i, instance: "a", event }))
-  return reconcile(fold(envelopes).instances["a"] ?? newInstance("a"))
+const stateAfter = (events: ReadonlyArray<Event>) => {
+  const envelopes: Array<Envelope> = events.map((event, i) => ({ seq: i + 1, at: i * 1_000, instance: "a", event }))
+  return fold(envelopes).instances["a"] ?? newInstance("a")
 }
+const NOW = 1_000_000
+const decide = (events: ReadonlyArray<Event>, now = NOW): Action => reconcile(stateAfter(events), now)
+
+const ok: Event = { _tag: "HealthProbed", result: "ok", status: 200, latency_ms: 1, path: "/health" }
+const bad: Event = { _tag: "HealthProbed", result: "error", status: 500, latency_ms: 1, path: "/health" }
+const config = (restart_policy: Record<string, unknown>): Event => ({
+  _tag: "ConfigApplied",
+  config: { model: { path: "m" }, server: { port: 1 }, healthcheck: { retries: 2, start_period: 0 }, restart_policy },
+  hash: "h"
+})
+const scheduled = (attempt: number, due_at: number, reason: "exited" | "unhealthy" = "exited"): Event => ({
+  _tag: "RestartScheduled", attempt, delay_ms: 1_000, due_at, reason
+})
 
 describe("reconcile: given these events, the daemon does", () => {
   it.each<[string, ReadonlyArray<Event>, Action]>([
@@ -22,7 +35,15 @@ describe("reconcile: given these events, the daemon does", () => {
     ["nothing once spawned", [up, spawned], "none"],
     ["stop after down", [up, spawned, down], "stop"],
     ["nothing once stopped", [up, spawned, down, stopped], "none"],
-    ["nothing after an exit on its own (restarts are the policy's)", [up, spawned, exited], "none"],
+    ["schedule a restart after an exit on its own", [up, spawned, exited], "schedule"],
+    ["nothing after an exit when restarts are off", [config({ enabled: false }), up, spawned, exited], "none"],
+    ["nothing while the restart is not due", [up, spawned, exited, scheduled(1, NOW + 1)], "none"],
+    ["spawn once the restart is due", [up, spawned, exited, scheduled(1, NOW)], "spawn"],
+    ["schedule a restart for an unhealthy server", [config({}), up, spawned, ok, bad, bad], "schedule"],
+    ["then stop it", [config({}), up, spawned, ok, bad, bad, scheduled(1, NOW, "unhealthy")], "stop"],
+    ["then spawn it when due", [config({}), up, spawned, ok, bad, bad, scheduled(1, NOW, "unhealthy"), stopped], "spawn"],
+    ["nothing after giving up", [up, spawned, exited, { _tag: "RestartGaveUp", attempts: 10 }], "none"],
+    ["nothing for an exit of an instance wanted down", [up, spawned, down, exited], "none"],
     ["spawn after an up that follows an exit", [up, spawned, exited, up], "spawn"],
     ["nothing for two ups at once: one server", [up, up, spawned, up], "none"],
     ["stop first on a restart of a running server", [up, spawned, restart], "stop"],
@@ -32,8 +53,39 @@ describe("reconcile: given these events, the daemon does", () => {
     ["and then spawn once it stopped", [up, spawned, down, up, stopped], "spawn"],
     ["nothing after a failed spawn", [up, { _tag: "SpawnFailed", reason: "port in use" }], "none"],
     ["spawn on up after a failed spawn", [up, { _tag: "SpawnFailed", reason: "port in use" }, up], "spawn"],
-    ["stop a lost process's successor only when asked", [up, spawned, { _tag: "ProcessLost", pid: 10, reason: "gone" }], "none"]
+    ["schedule a restart for a process lost while no daemon ran", [up, spawned, { _tag: "ProcessLost", pid: 10, reason: "gone" }], "schedule"]
   ])("%s", (_, events, action) => {
     expect(decide(events)).toBe(action)
+  })
+})
+
+describe("decideRestart", () => {
+  it("schedules attempts with growing delays, then gives up after max_retries", () => {
+    let events: Array<Event> = [config({ max_retries: 3, initial_delay: "1s", backoff_multiplier: 2 }), up, spawned, exited]
+    const decisions: Array<Event> = []
+    for (let i = 0; i < 4; i++) {
+      const decision = decideRestart(stateAfter(events), NOW)
+      decisions.push(decision)
+      events = [...events, decision, { ...spawned, pid: 20 + i } as Event, { ...exited, pid: 20 + i } as Event]
+    }
+    expect(decisions).toEqual([
+      { _tag: "RestartScheduled", attempt: 1, delay_ms: 1_000, due_at: NOW + 1_000, reason: "exited" },
+      { _tag: "RestartScheduled", attempt: 2, delay_ms: 2_000, due_at: NOW + 2_000, reason: "exited" },
+      { _tag: "RestartScheduled", attempt: 3, delay_ms: 4_000, due_at: NOW + 4_000, reason: "exited" },
+      { _tag: "RestartGaveUp", attempts: 3 }
+    ])
+  })
+
+  it("starts again from attempt 1 after reset_after of healthy running", () => {
+    const running: Array<Event> = [config({ reset_after: "10s" }), up, spawned, exited, scheduled(1, 0), scheduled(2, 0), { ...spawned, pid: 30 } as Event]
+    const healthyLong: Array<Envelope> = [...running, ok].map((event, i) => ({ seq: i + 1, at: i * 1_000, instance: "a", event }))
+    healthyLong.push({ seq: 100, at: 60_000, instance: "a", event: ok }, { seq: 101, at: 61_000, instance: "a", event: { ...exited, pid: 30 } as Event })
+    const instance = fold(healthyLong).instances["a"]!
+    expect(decideRestart(instance, NOW)).toMatchObject({ attempt: 1 })
+    expect(decideRestart(stateAfter([...running, ok, { ...exited, pid: 30 } as Event]), NOW)).toMatchObject({ attempt: 3 })
+  })
+
+  it("says unhealthy when the server still runs", () => {
+    expect(decideRestart(stateAfter([config({}), up, spawned, ok, bad, bad]), NOW)).toMatchObject({ reason: "unhealthy", attempt: 1 })
   })
 })

@@ -32,7 +32,8 @@ describe("orch up, down, restart", () => {
     addSim(home, "chat", port)
     const upRun = orch(["up", "chat", "--home", home])
     expect(upRun.stdout).toMatch(/started the daemon \(pid \d+\)/)
-    expect(upRun.stdout).toMatch(/✓ chat: running \(pid \d+/)
+    expect(upRun.stdout).toMatch(/chat: HealthProbed ok 200/)
+    expect(upRun.stdout).toMatch(/✓ chat: healthy \(pid \d+/)
     expect(upRun.code).toBe(0)
     expect((await request(port, "/health")).body).toBe('{"status":"ok"}')
     const [first] = servers(home)
@@ -47,7 +48,7 @@ describe("orch up, down, restart", () => {
     expect(downRun.stdout).toMatch(/✓ chat: stopped/)
     expect(servers(home)).toEqual([])
     await expect(request(port, "/health")).rejects.toThrow()
-    expect(types(home, "chat").map((event) => event.type)).toEqual([
+    expect(types(home, "chat").map((event) => event.type).filter((type) => type !== "HealthProbed")).toEqual([
       "ConfigApplied", "StartRequested", "ProcessSpawned", "RestartRequested", "ProcessStopped", "ProcessSpawned", "StopRequested", "ProcessStopped"
     ])
   })
@@ -170,7 +171,10 @@ describe("the daemon", () => {
     expect(orch(["daemon", "start", "--home", home]).code).toBe(0)
     const lost = await waitFor(async () => types(home, "gone").find((event) => event.type === "ProcessLost"))
     expect(lost.data).toMatchObject({ pid: server!.pid })
-    expect(JSON.parse(orch(["replay", "--home", home, "--json"]).stdout).instances.gone).toMatchObject({ pid: null, health: "error" })
+    // A lost server is handled like an exit: the restart policy takes it from there.
+    const scheduled = await waitFor(async () => types(home, "gone").find((event) => event.type === "RestartScheduled"))
+    expect(scheduled.seq).toBeGreaterThan(lost.seq)
+    expect(scheduled.data).toMatchObject({ attempt: 1, reason: "exited" })
   })
 
   it("adopts a server spawned but never journaled, found by its markers, and stops an unwanted one", async () => {

@@ -1,0 +1,82 @@
+import { Args, Command, Options } from "@effect/cli"
+import { Clock, Console, Effect, Option } from "effect"
+import type { InstanceState } from "../domain/instances.js"
+import { currentState } from "../journal/projection.js"
+import { BadOption, ExitCode } from "./errors.js"
+import { withJournal } from "./home-journal.js"
+import { homeFrom, homeOption, jsonOption } from "./options.js"
+import { paint, printJson, renderTable } from "./output.js"
+import { formatAge, formatTime } from "./time.js"
+
+const colour = (health: InstanceState["health"]) =>
+  health === "healthy" ? paint.green : health === "loading" ? paint.yellow : health === "unknown" ? paint.dim : paint.red
+
+const lastProbe = (instance: InstanceState, now: number) => {
+  const probe = instance.probes.at(-1)
+  return probe === undefined ? "-" : `${probe.result}${probe.status === null ? "" : ` ${probe.status}`}, ${probe.latency_ms} ms, ${formatAge(now - probe.at)} ago`
+}
+
+const nextRestart = (instance: InstanceState) =>
+  instance.next_restart === null ? "-" : `#${instance.next_restart.attempt} at ${formatTime(instance.next_restart.due_at)} (${instance.next_restart.reason})`
+
+const json = (instance: InstanceState) => ({
+  name: instance.name,
+  health: instance.health,
+  since: instance.health_since,
+  status: instance.status,
+  consecutive_failures: instance.consecutive_failures,
+  attempts: instance.attempts,
+  next_restart: instance.next_restart,
+  probes: instance.probes
+})
+
+export const health = Command.make(
+  "health",
+  {
+    name: Args.text({ name: "name" }).pipe(Args.optional, Args.withDescription("One instance (or --all)")),
+    all: Options.boolean("all").pipe(Options.withDescription("Every instance, as a table (default: off)")),
+    last: Options.integer("last").pipe(Options.withPseudoName("N"), Options.withDefault(10), Options.withDescription("Probes to show for one instance (default: 10)")),
+    home: homeOption,
+    json: jsonOption
+  },
+  (options) =>
+    Effect.gen(function* () {
+      if (Option.isSome(options.name) === options.all) {
+        return yield* new BadOption({ option: "NAME", problem: "name one instance, or pass --all", hint: "orch health qwen, or orch health --all" })
+      }
+      const state = yield* withJournal(homeFrom(options.home), "read")(currentState).pipe(
+        Effect.catchTag("NoJournal", () => Effect.succeed(undefined))
+      )
+      const now = yield* Clock.currentTimeMillis
+      const instances = Object.values(state?.instances ?? {}).filter((instance) => options.all || instance.name === Option.getOrUndefined(options.name))
+      if (Option.isSome(options.name) && instances.length === 0) {
+        return yield* new BadOption({ option: "NAME", problem: `no instance "${options.name.value}" has any history`, hint: "orch health --all lists them" })
+      }
+      if (options.json) yield* printJson(options.all ? instances.map(json) : json(instances[0]!))
+      else if (options.all) {
+        yield* Console.log(instances.length === 0 ? paint.dim("No instances have any history yet.") : renderTable(
+          [{ header: "instance" }, { header: "health" }, { header: "since" }, { header: "last probe" }, { header: "failures" }, { header: "next restart", wrap: true }],
+          instances.sort((a, b) => a.name.localeCompare(b.name)).map((instance) => [
+            instance.name,
+            colour(instance.health)(instance.health),
+            instance.health_since === null ? "-" : `${formatAge(now - instance.health_since)} ago`,
+            lastProbe(instance, now),
+            String(instance.consecutive_failures),
+            nextRestart(instance)
+          ])
+        ))
+      } else {
+        const instance = instances[0]!
+        yield* Console.log(`${instance.name}: ${colour(instance.health)(instance.health)}${instance.health_since === null ? "" : ` for ${formatAge(now - instance.health_since)}`} (status ${instance.status})`)
+        yield* Console.log(`failures in a row: ${instance.consecutive_failures} of ${instance.retries}; restarts in a row: ${instance.attempts} of ${instance.restart_policy.max_retries}; next restart: ${nextRestart(instance)}`)
+        const probes = instance.probes.slice(-options.last)
+        if (probes.length > 0) {
+          yield* Console.log(renderTable(
+            [{ header: "time" }, { header: "result" }, { header: "status" }, { header: "latency" }, { header: "path" }, { header: "reason", wrap: true }],
+            probes.map((probe) => [formatTime(probe.at), colour(probe.result === "ok" ? "healthy" : probe.result === "loading" ? "loading" : "error")(probe.result), probe.status === null ? "-" : String(probe.status), `${probe.latency_ms} ms`, probe.path, probe.reason ?? ""])
+          ))
+        }
+      }
+      if (instances.some((instance) => instance.health !== "healthy") || instances.length === 0) return yield* new ExitCode({ code: 1 })
+    })
+).pipe(Command.withDescription("Show health: state, since when, probes, failures, next restart; exit 0 only if all healthy"))

@@ -1,0 +1,81 @@
+import { Clock, Effect } from "effect"
+import { Pool, errors } from "undici"
+import type { InstanceConfig } from "../domain/config.js"
+import type { EventOf } from "../domain/events.js"
+import { classifyAnswer, servesAlias } from "../domain/health.js"
+
+type Probed = EventOf<"HealthProbed">
+
+const WILDCARDS = new Set(["0.0.0.0", "::", "*"])
+
+/** Where to reach a server: a wildcard listener answers on loopback. */
+export const probeOrigin = (config: InstanceConfig) => {
+  const host = WILDCARDS.has(config.server.host) ? "127.0.0.1" : config.server.host
+  return `http://${host.includes(":") ? `[${host}]` : host}:${config.server.port}`
+}
+
+interface Answer {
+  readonly status: number
+  readonly body: string
+}
+
+const failure = (error: unknown, timeoutMs: number): Pick<Probed, "result" | "reason"> => {
+  const code = (error as { code?: string }).code ?? ""
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || (error as Error).name === "TimeoutError") {
+    return { result: "timeout", reason: `no answer in ${timeoutMs} ms` }
+  }
+  if (code === "ECONNREFUSED") return { result: "unreachable", reason: "connection refused" }
+  return { result: "unreachable", reason: code !== "" ? code : String((error as Error).message ?? error) }
+}
+
+/**
+ * One instance's health prober: GET healthcheck.path over a kept-alive connection. A 404 falls
+ * back to /v1/health once and the path that works is kept. The first success after a start is
+ * checked against GET /v1/models: a different server answering on our port is an error.
+ */
+export const makeProber = (name: string, config: InstanceConfig) =>
+  Effect.gen(function* () {
+    const timeout = config.healthcheck.timeout
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(() => new Pool(probeOrigin(config), { connections: 1, pipelining: 0, keepAliveTimeout: Math.max(config.healthcheck.interval * 2, 10_000) })),
+      (pool) => Effect.promise(() => pool.destroy().catch(() => undefined))
+    )
+    let path = config.healthcheck.path
+    let triedFallback = false
+    let identityChecked = false
+
+    const get = (target: string) =>
+      Effect.tryPromise({
+        try: async (signal): Promise<Answer> => {
+          const response = await pool.request({ path: target, method: "GET", headersTimeout: timeout, bodyTimeout: timeout, signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
+          return { status: response.statusCode, body: await response.body.text() }
+        },
+        catch: (error) => error
+      })
+
+    const probe: Effect.Effect<Probed> = Effect.gen(function* () {
+      const started = yield* Clock.currentTimeMillis
+      const answer = yield* Effect.either(get(path))
+      const latency_ms = (yield* Clock.currentTimeMillis) - started
+      if (answer._tag === "Left") return { _tag: "HealthProbed", status: null, latency_ms, path, ...failure(answer.left, timeout) } satisfies Probed
+      if (answer.right.status === 404 && !triedFallback && path !== "/v1/health") {
+        triedFallback = true
+        path = "/v1/health"
+        return yield* probe
+      }
+      const classified = classifyAnswer(answer.right.status, answer.right.body)
+      if (classified.result === "ok" && !identityChecked) {
+        const models = yield* Effect.either(get("/v1/models"))
+        const who = models._tag === "Right" ? servesAlias(models.right.body, name) : { ok: false, served: [] }
+        if (!who.ok) {
+          return {
+            _tag: "HealthProbed", result: "error", status: answer.right.status, latency_ms, path,
+            reason: `another server answers on port ${config.server.port}: it serves ${who.served.join(", ") || "no model list"}, not "${name}"`
+          } satisfies Probed
+        }
+        identityChecked = true
+      }
+      return { _tag: "HealthProbed", result: classified.result, status: answer.right.status, latency_ms, path, ...(classified.reason === undefined ? {} : { reason: classified.reason }) } satisfies Probed
+    })
+    return probe
+  })
