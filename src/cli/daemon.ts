@@ -1,5 +1,5 @@
 import { Command, Options } from "@effect/cli"
-import { Clock, Console, Effect } from "effect"
+import { Clock, Console, Effect, Option } from "effect"
 import { journalDir, journalFile } from "../config/home.js"
 import { currentState } from "../journal/projection.js"
 import { runDaemon } from "../runtime/daemon.js"
@@ -49,7 +49,7 @@ const stop = Command.make(
           const running = Object.values(state.instances).filter((instance) => instance.pid !== null || instance.desired === "up").map((instance) => instance.name)
           if (!options.all || running.length === 0) return running.filter((name) => state.instances[name]?.pid !== null)
           const after = yield* request(home, running.map((instance) => ({ instance, event: { _tag: "StopRequested", by } })), true)
-          yield* watch(home, running, after, 120_000, stopped, true)
+          yield* watch(home, running, after, Option.some(120), stopped, true)
           return []
         })
       )

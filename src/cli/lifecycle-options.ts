@@ -9,8 +9,8 @@ export const allOption = Options.boolean("all").pipe(Options.withDescription("Ev
 export const noWaitOption = Options.boolean("no-wait").pipe(Options.withDescription("Return once the request is recorded (default: wait)"))
 export const timeoutOption = Options.integer("timeout").pipe(
   Options.withPseudoName("SECONDS"),
-  Options.withDefault(120),
-  Options.withDescription("How long to wait before giving up, exit 1 (default: 120)")
+  Options.optional,
+  Options.withDescription("How long to wait before giving up, exit 1 (default: the longest healthcheck.start_period + 30 s)")
 )
 
 const exitText = (instance: InstanceState) =>
@@ -21,9 +21,14 @@ export const healthySince = (requestedAt: number, needsNewProcess: boolean) => (
   if (instance.start_pending || instance.restart_pending) return { done: false }
   if (instance.pid !== null && instance.started_at !== null) {
     if (needsNewProcess && instance.started_at < requestedAt) return { done: false }
-    return instance.health === "healthy"
-      ? { done: true, ok: true, text: `healthy (pid ${instance.pid}, up ${formatDuration(Math.floor((now - instance.started_at) / 1000) * 1000)})` }
-      : { done: false }
+    if (instance.health === "healthy") {
+      return { done: true, ok: true, text: `healthy (pid ${instance.pid}, up ${formatDuration(Math.floor((now - instance.started_at) / 1000) * 1000)})` }
+    }
+    if (instance.health === "unhealthy") {
+      const reason = instance.probes.at(-1)?.reason
+      return { done: true, ok: false, text: `unhealthy${reason === undefined ? "" : `: ${reason}`} (the daemon restarts it; see \`orch health ${instance.name}\`)` }
+    }
+    return { done: false }
   }
   if (instance.status === "failed") return { done: true, ok: false, text: `not started: ${instance.last_error ?? "failed"}` }
   if (instance.last_exit !== null && instance.last_exit.at >= requestedAt) {

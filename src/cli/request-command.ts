@@ -9,7 +9,7 @@ export interface RequestOptions {
   readonly names: ReadonlyArray<string>
   readonly all: boolean
   readonly noWait: boolean
-  readonly timeout: number
+  readonly timeout: Option.Option<number>
   readonly home: Option.Option<string>
 }
 
@@ -28,7 +28,7 @@ export const requestAndWait = (
         const requestedAt = yield* Clock.currentTimeMillis
         const after = yield* request(home, names.map((instance) => ({ instance, event: { _tag: tag, by } })), tag === "StopRequested")
         if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
-        yield* watch(home, names, after, options.timeout * 1000, outcome(requestedAt), false)
+        yield* watch(home, names, after, options.timeout, outcome(requestedAt), false)
       })
     )
   })

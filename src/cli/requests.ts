@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { Clock, Console, Effect, Either, Stream } from "effect"
+import { Clock, Console, Effect, Either, Option, Stream } from "effect"
 import { checkBinary, checkLogsDir, checkModel } from "../config/checks.js"
 import { discoverInstances } from "../config/discover.js"
 import { configFile, journalDir } from "../config/home.js"
@@ -62,23 +62,31 @@ export const request = (home: string, events: ReadonlyArray<{ readonly instance:
 
 export const by: Requester = "cli"
 
+/** What `up` waits beyond the longest start period before it gives up. */
+const WAIT_MARGIN_MS = 30_000
+
 export type Outcome = { readonly done: true; readonly ok: boolean; readonly text: string } | { readonly done: false }
 
 /**
  * Follows the journal from `after`, printing what happens to each instance, until `outcome`
- * says every one is done or `timeoutMs` runs out. Exit 1 if any failed or timed out.
+ * says every one is done or the timeout runs out. Exit 1 if any failed or timed out.
  */
 export const watch = (
   home: string,
   names: ReadonlyArray<string>,
   after: number,
-  timeoutMs: number,
+  timeout: Option.Option<number>,
   outcome: (instance: InstanceState, now: number) => Outcome,
   quiet: boolean
 ) =>
   Effect.gen(function* () {
     const journal = yield* Journal
     let state = yield* currentState
+    // A model may take minutes to load: by default wait as long as its start period allows.
+    const timeoutMs = Option.match(timeout, {
+      onSome: (seconds) => seconds * 1000,
+      onNone: () => Math.max(0, ...names.map((name) => state.instances[name]?.start_period_ms ?? 0)) + WAIT_MARGIN_MS
+    })
     const deadline = (yield* Clock.currentTimeMillis) + timeoutMs
     const pending = new Set(names)
     let failed = false

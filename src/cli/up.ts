@@ -39,7 +39,7 @@ export const up = Command.make(
           })
           const after = yield* request(home, events, false)
           if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
-          yield* watch(home, names, after, options.timeout * 1000, healthySince(requestedAt, false), false)
+          yield* watch(home, names, after, options.timeout, healthySince(requestedAt, false), false)
         })
       )
     })

@@ -86,6 +86,13 @@ export const Healthcheck = Schema.Struct({
     Duration({ description: "Time to load the model, during which failed probes do not count; the first success ends it" }),
     300_000,
     "5m"
+  ),
+  deep: optional(
+    expect(
+      Schema.Literal("slots", "completion"),
+      `"slots" or "completion"`,
+      "After /health answers ok, also GET /slots or POST /completion (n_predict 1): catches a wedged server that still answers /health"
+    )
   )
 })
 

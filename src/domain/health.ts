@@ -28,3 +28,28 @@ export const servesAlias = (body: string, alias: string): { readonly ok: boolean
     return { ok: false, served: [] }
   }
 }
+
+export type Deep = "slots" | "completion"
+
+/** The request a deep probe makes: both go through the server's task queue, which /health does not. */
+export const deepRequest = (deep: Deep): { readonly method: "GET" | "POST"; readonly path: string; readonly body?: string } =>
+  deep === "slots" ? { method: "GET", path: "/slots" } : { method: "POST", path: "/completion", body: JSON.stringify({ prompt: "ping", n_predict: 1 }) }
+
+/** What a deep probe's answer means: only a 200 shows the server still works. */
+export const classifyDeep = (deep: Deep, status: number, body: string): { readonly result: ProbeResult; readonly reason?: string } => {
+  if (status === 200) return { result: "ok" }
+  if (deep === "slots" && status === 501) {
+    return { result: "error", reason: "deep probe: this server has no /slots endpoint; add --slots to args, or use deep: completion" }
+  }
+  return { result: "error", reason: `deep probe ${deepRequest(deep).path}: ${classifyAnswer(status, body).reason ?? `HTTP ${status}`}` }
+}
+
+/** The API key a server was given (its flag wins over LLAMA_API_KEY, as in llama-server): deep probes need it. */
+export const apiKeyOf = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>>): string | undefined => {
+  for (let i = args.length - 1; i >= 0; i--) {
+    const arg = args[i]!
+    if (arg === "--api-key" && i + 1 < args.length) return args[i + 1]
+    if (arg.startsWith("--api-key=")) return arg.slice("--api-key=".length)
+  }
+  return env["LLAMA_API_KEY"]
+}

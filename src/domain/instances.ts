@@ -241,8 +241,15 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
         last_exit: { at, code: event.code, signal: event.signal, uptime_ms: event.uptime_ms }
       }
     case "ProcessStopped":
-      // Stopped to be restarted (it was unhealthy): the backoff wait begins.
-      return { ...withHealth(instance, "unknown", at), status: instance.next_restart !== null ? "backoff" : "stopped", pid: null, start_time: null, restart_pending: false }
+      // Stopped to be restarted (it was unhealthy): the backoff wait begins. Stopped because it was
+      // given up on: it stays failed.
+      return {
+        ...withHealth(instance, "unknown", at),
+        status: instance.next_restart !== null ? "backoff" : instance.status === "failed" ? "failed" : "stopped",
+        pid: null,
+        start_time: null,
+        restart_pending: false
+      }
     case "ProcessLost":
       return { ...withHealth(instance, "error", at), status: "stopped", pid: null, start_time: null, last_error: event.reason }
     case "HealthProbed":

@@ -6,7 +6,8 @@ export type Action = "spawn" | "stop" | "schedule" | "none"
 
 /**
  * What the daemon does about one instance at `now`, from its folded state alone: stop a process
- * that should be down, is being restarted or waits for a restart (it was unhealthy); schedule a
+ * that should be down, is being restarted, waits for a restart or was given up on (it was
+ * unhealthy); schedule a
  * restart for one that exited or turned unhealthy; spawn one that was asked for, or whose
  * restart is due.
  */
@@ -14,7 +15,8 @@ export const reconcile = (instance: InstanceState, now: number): Action => {
   const policy = instance.restart_policy
   const wanted = instance.desired === "up" && !instance.start_pending
   if (instance.pid !== null) {
-    if (instance.desired === "down" || instance.restart_pending || instance.next_restart !== null) return "stop"
+    // Given up on while it still runs (unhealthy): a failed instance serves nothing until `orch up`.
+    if (instance.desired === "down" || instance.restart_pending || instance.next_restart !== null || instance.status === "failed") return "stop"
     return wanted && policy.enabled && instance.health === "unhealthy" ? "schedule" : "none"
   }
   if (instance.desired === "up" && instance.start_pending) return "spawn"

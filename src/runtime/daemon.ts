@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process"
-import { Clock, Effect, Either, Fiber, FiberMap, Runtime, Schedule, Schema, Stream } from "effect"
+import { Clock, Effect, Either, FiberMap, Runtime, Schema, Stream } from "effect"
 import { journalDir } from "../config/home.js"
 import { InstanceConfig } from "../domain/config.js"
 import type { Event } from "../domain/events.js"
@@ -9,14 +9,14 @@ import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { acquireDaemonLock } from "./lock.js"
 import { findMarked, isAlive } from "./proc.js"
+import { makeAlarm } from "./alarm.js"
+import { probeLoop } from "./probe-loop.js"
 import { makeProber } from "./prober.js"
 import { spawnServer, stderrTail } from "./spawn.js"
 import { stopProcess } from "./stop.js"
 
 /** A server that exits this soon after its spawn did not start: SpawnFailed, with its stderr. */
 export const EARLY_EXIT_MS = 2_000
-/** How often a starting server is probed until its first success (the interval, if that is shorter). */
-export const START_PROBE_MS = 500
 /** How often a server this daemon did not spawn (adopted) is checked for life. */
 export const ADOPTED_POLL_MS = 500
 
@@ -65,18 +65,7 @@ export const runDaemon = (home: string, version: string) =>
             probers,
             name,
             Effect.scoped(
-              Effect.gen(function* () {
-                const probe = yield* makeProber(name, config)
-                const probeAndRecord = Effect.tap(probe, (event) => record(name, event))
-                // Like docker's start_interval: a loading server is probed often, so `up` sees it ready at once.
-                const startEnds = (yield* Clock.currentTimeMillis) + config.healthcheck.start_period
-                yield* Effect.repeat(probeAndRecord, {
-                  schedule: Schedule.fixed(Math.min(START_PROBE_MS, config.healthcheck.interval)),
-                  until: (event) => event.result === "ok"
-                }).pipe(Effect.timeout(Math.max(0, startEnds - (yield* Clock.currentTimeMillis))), Effect.ignore)
-                // Then fixed-rate: a slow probe delays the next one, never piles probes up or overlaps them.
-                yield* Effect.repeat(Effect.delay(probeAndRecord, config.healthcheck.interval), Schedule.fixed(config.healthcheck.interval))
-              })
+              Effect.flatMap(makeProber(name, config), (probe) => probeLoop(probe, (event) => record(name, event), config.healthcheck))
             )
           ).pipe(Effect.asVoid)
       })
@@ -179,9 +168,11 @@ export const runDaemon = (home: string, version: string) =>
         return yield* record(instance.name, { _tag: "ProcessStopped", pid: process.pid, ...stopped })
       })
 
-    /** The next restart that falls due wakes the supervisor then: one timer, reset on every pass. */
-    let timer: Fiber.RuntimeFiber<void> | undefined
-    const reconcileAll: Effect.Effect<void> = Effect.gen(function* () {
+    /** The next restart that falls due wakes the supervisor then. */
+    const alarm = yield* makeAlarm
+    // The tail and the alarm both start passes: one at a time.
+    const onePass = yield* Effect.makeSemaphore(1)
+    const reconcileAll: Effect.Effect<void> = onePass.withPermits(1)(Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       for (const [name, until] of busy) if (until <= state.seq) busy.delete(name)
       let nextDue = Number.POSITIVE_INFINITY
@@ -202,14 +193,8 @@ export const runDaemon = (home: string, version: string) =>
           )
         )
       }
-      if (timer !== undefined) yield* Fiber.interrupt(timer)
-      // A firing timer forgets itself first, so the pass it starts does not interrupt its own fiber.
-      const wake = Effect.sleep(Math.max(0, nextDue - now)).pipe(
-        Effect.zipRight(Effect.sync(() => void (timer = undefined))),
-        Effect.zipRight(Effect.suspend(() => reconcileAll))
-      )
-      timer = Number.isFinite(nextDue) ? yield* Effect.forkDaemon(wake) : undefined
-    })
+      yield* alarm.set(nextDue, Effect.suspend(() => reconcileAll))
+    }))
 
     // ---- the supervisor: fold the tail, reconcile ----------------------------------------------
     yield* reconcileAll

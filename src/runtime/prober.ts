@@ -2,7 +2,7 @@ import { Clock, Effect } from "effect"
 import { Pool, errors } from "undici"
 import type { InstanceConfig } from "../domain/config.js"
 import type { EventOf } from "../domain/events.js"
-import { classifyAnswer, servesAlias } from "../domain/health.js"
+import { type Deep, apiKeyOf, classifyAnswer, classifyDeep, deepRequest, servesAlias } from "../domain/health.js"
 
 type Probed = EventOf<"HealthProbed">
 
@@ -31,7 +31,8 @@ const failure = (error: unknown, timeoutMs: number): Pick<Probed, "result" | "re
 /**
  * One instance's health prober: GET healthcheck.path over a kept-alive connection. A 404 falls
  * back to /v1/health once and the path that works is kept. The first success after a start is
- * checked against GET /v1/models: a different server answering on our port is an error.
+ * checked against GET /v1/models: a different server answering on our port is an error. With
+ * healthcheck.deep, an ok is confirmed by a request through the server's task queue.
  */
 export const makeProber = (name: string, config: InstanceConfig) =>
   Effect.gen(function* () {
@@ -44,18 +45,40 @@ export const makeProber = (name: string, config: InstanceConfig) =>
     let triedFallback = false
     let identityChecked = false
 
-    const get = (target: string) =>
+    const apiKey = apiKeyOf(config.args, config.env)
+    const call = (target: string, method: "GET" | "POST" = "GET", body?: string) =>
       Effect.tryPromise({
         try: async (signal): Promise<Answer> => {
-          const response = await pool.request({ path: target, method: "GET", headersTimeout: timeout, bodyTimeout: timeout, signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)]) })
+          const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" }
+          if (apiKey !== undefined) headers["authorization"] = `Bearer ${apiKey}`
+          const response = await pool.request({
+            path: target, method, headers, ...(body === undefined ? {} : { body }),
+            headersTimeout: timeout, bodyTimeout: timeout, signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)])
+          })
           return { status: response.statusCode, body: await response.body.text() }
         },
         catch: (error) => error
       })
 
+    /** /health can answer 200 from a server whose task queue is stuck: ask the queue itself. */
+    const deepProbe = (deep: Deep, latencyBefore: number) =>
+      Effect.gen(function* () {
+        const request = deepRequest(deep)
+        const started = yield* Clock.currentTimeMillis
+        const answer = yield* Effect.either(call(request.path, request.method, request.body))
+        const latency_ms = latencyBefore + (yield* Clock.currentTimeMillis) - started
+        if (answer._tag === "Left") {
+          const failed = failure(answer.left, timeout)
+          return { _tag: "HealthProbed", status: null, latency_ms, path: request.path, result: failed.result, reason: `deep probe ${request.path}: ${failed.reason}` } satisfies Probed
+        }
+        const classified = classifyDeep(deep, answer.right.status, answer.right.body)
+        if (classified.result === "ok") return undefined
+        return { _tag: "HealthProbed", status: answer.right.status, latency_ms, path: request.path, result: classified.result, ...(classified.reason === undefined ? {} : { reason: classified.reason }) } satisfies Probed
+      })
+
     const probe: Effect.Effect<Probed> = Effect.gen(function* () {
       const started = yield* Clock.currentTimeMillis
-      const answer = yield* Effect.either(get(path))
+      const answer = yield* Effect.either(call(path))
       const latency_ms = (yield* Clock.currentTimeMillis) - started
       if (answer._tag === "Left") return { _tag: "HealthProbed", status: null, latency_ms, path, ...failure(answer.left, timeout) } satisfies Probed
       if (answer.right.status === 404 && !triedFallback && path !== "/v1/health") {
@@ -65,7 +88,7 @@ export const makeProber = (name: string, config: InstanceConfig) =>
       }
       const classified = classifyAnswer(answer.right.status, answer.right.body)
       if (classified.result === "ok" && !identityChecked) {
-        const models = yield* Effect.either(get("/v1/models"))
+        const models = yield* Effect.either(call("/v1/models"))
         const who = models._tag === "Right" ? servesAlias(models.right.body, name) : { ok: false, served: [] }
         if (!who.ok) {
           return {
@@ -74,6 +97,10 @@ export const makeProber = (name: string, config: InstanceConfig) =>
           } satisfies Probed
         }
         identityChecked = true
+      }
+      if (classified.result === "ok" && config.healthcheck.deep !== undefined) {
+        const deepFailure = yield* deepProbe(config.healthcheck.deep, latency_ms)
+        if (deepFailure !== undefined) return deepFailure
       }
       return { _tag: "HealthProbed", result: classified.result, status: answer.right.status, latency_ms, path, ...(classified.reason === undefined ? {} : { reason: classified.reason }) } satisfies Probed
     })

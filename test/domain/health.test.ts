@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { classifyAnswer, servesAlias } from "../../src/domain/health.js"
+import { apiKeyOf, classifyAnswer, classifyDeep, deepRequest, servesAlias } from "../../src/domain/health.js"
 
 describe("classifyAnswer", () => {
   it.each([
@@ -22,5 +22,31 @@ describe("servesAlias", () => {
     ["not json", "qwen", false]
   ])("%s names %s: %s", (body, alias, ok) => {
     expect(servesAlias(body, alias).ok).toBe(ok)
+  })
+})
+
+describe("deep probes", () => {
+  it("ask the task queue: GET /slots, or POST /completion for one token", () => {
+    expect(deepRequest("slots")).toEqual({ method: "GET", path: "/slots" })
+    expect(deepRequest("completion")).toEqual({ method: "POST", path: "/completion", body: '{"prompt":"ping","n_predict":1}' })
+  })
+
+  it.each([
+    ["slots", 200, "[]", { result: "ok" }],
+    ["completion", 200, '{"content":"x"}', { result: "ok" }],
+    ["slots", 501, '{"error":{"code":501,"message":"This server does not support slots endpoint."}}',
+      { result: "error", reason: "deep probe: this server has no /slots endpoint; add --slots to args, or use deep: completion" }],
+    ["completion", 401, '{"error":{"code":401,"message":"Invalid API Key"}}', { result: "error", reason: "deep probe /completion: HTTP 401: Invalid API Key" }]
+  ] as const)("%s answering %d", (deep, status, body, expected) => {
+    expect(classifyDeep(deep, status, body)).toEqual(expected)
+  })
+
+  it.each([
+    [["--api-key", "a"], {}, "a"],
+    [["--api-key=b"], { LLAMA_API_KEY: "c" }, "b"],
+    [[], { LLAMA_API_KEY: "c" }, "c"],
+    [["--metrics"], {}, undefined]
+  ])("finds the API key in %j %j", (args, env, key) => {
+    expect(apiKeyOf(args, env)).toBe(key)
   })
 })

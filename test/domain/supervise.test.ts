@@ -43,6 +43,8 @@ describe("reconcile: given these events, the daemon does", () => {
     ["then stop it", [config({}), up, spawned, ok, bad, bad, scheduled(1, NOW, "unhealthy")], "stop"],
     ["then spawn it when due", [config({}), up, spawned, ok, bad, bad, scheduled(1, NOW, "unhealthy"), stopped], "spawn"],
     ["nothing after giving up", [up, spawned, exited, { _tag: "RestartGaveUp", attempts: 10 }], "none"],
+    ["stop a server given up on while it still runs", [config({ max_retries: 0 }), up, spawned, ok, bad, bad, { _tag: "RestartGaveUp", attempts: 0 }], "stop"],
+    ["then nothing: it stays failed", [config({ max_retries: 0 }), up, spawned, ok, bad, bad, { _tag: "RestartGaveUp", attempts: 0 }, stopped], "none"],
     ["nothing for an exit of an instance wanted down", [up, spawned, down, exited], "none"],
     ["spawn after an up that follows an exit", [up, spawned, exited, up], "spawn"],
     ["nothing for two ups at once: one server", [up, up, spawned, up], "none"],

@@ -4,17 +4,11 @@ import * as path from "node:path"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { Journal } from "../../src/journal/Journal.js"
-import { addSim, daemonPid, servers, simHome } from "../support/daemon.js"
+import { addSim, count, daemonPid, servers, simHome, types } from "../support/daemon.js"
 import { journalIn, on, withJournal } from "../support/journal.js"
 import { freePort, freePorts, listen } from "../support/net.js"
 import { ORCH, hasStackTrace, orch } from "../support/orch.js"
 import { SIM, TINY_MODEL, request, waitFor } from "../support/sim.js"
-
-const types = (home: string, instance?: string) =>
-  orch(["events", "--home", home, "--json", ...(instance === undefined ? [] : ["--instance", instance])])
-    .stdout.trim().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as { type: string; seq: number; data: Record<string, unknown> })
-
-const count = (home: string, type: string, instance?: string) => types(home, instance).filter((event) => event.type === type).length
 
 /** Runs `orch` without blocking the test: for things that happen at once. */
 const orchAsync = (args: ReadonlyArray<string>) =>

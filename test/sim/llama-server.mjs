@@ -9,7 +9,8 @@
 //   --sim-crash-after-ms N   exit by itself N ms after start ...
 //   --sim-crash-code N       ... with this exit code (default 1) ...
 //   --sim-crash-signal SIG   ... or by this signal, e.g. SIGABRT or SIGSEGV
-//   --sim-hang-after-ms N    after N ms, accept connections but never answer (a wedged server)
+//   --sim-hang-after-ms N    after N ms, accept connections but never answer (a hung process)
+//   --sim-wedge-after-ms N   after N ms, answer /health and /v1/models but nothing else (a wedged GPU context)
 //   --sim-health-status N    answer /health with this status once loaded (e.g. 500)
 //   --sim-ignore-sigterm     log SIGTERM and carry on (a busy server that will not stop)
 //   --sim-stop-ms N          time from SIGTERM to exit (default 50; the real one takes ~2 s)
@@ -29,6 +30,7 @@ const VALUE_FLAGS = new Map([
   ["--api-key", "apiKey"], ["--timeout", "timeout"],
   ["--sim-load-ms", "loadMs"], ["--sim-crash-after-ms", "crashAfterMs"], ["--sim-crash-code", "crashCode"],
   ["--sim-crash-signal", "crashSignal"], ["--sim-hang-after-ms", "hangAfterMs"],
+  ["--sim-wedge-after-ms", "wedgeAfterMs"],
   ["--sim-health-status", "healthStatus"], ["--sim-stop-ms", "stopMs"]
 ])
 const SWITCHES = new Map([
@@ -72,6 +74,7 @@ const slots = Math.max(1, Number(options.parallel ?? 1))
 const started = Date.now()
 let loaded = false
 let hung = false
+let wedged = false
 
 log(`build: 0 (simulator) with node ${process.version} for ${process.platform}-${process.arch}`)
 log(`system info: n_threads = ${options.threads ?? 4}, n_threads_batch = ${options.threads ?? 4}, total_threads = 4`)
@@ -189,6 +192,7 @@ const server = http.createServer(async (req, res) => {
   const key = `${req.method} ${url.pathname}`
   const route = routes[key]
   if (route === undefined) return apiError(res, 404, "File Not Found", "not_found_error")
+  if (wedged && !PUBLIC.has(key)) return // the HTTP thread answers /health; the stuck task queue answers nothing
   if (options.apiKey !== undefined && !PUBLIC.has(key) && req.headers.authorization !== `Bearer ${options.apiKey}`) {
     return apiError(res, 401, "Invalid API Key", "authentication_error")
   }
@@ -237,6 +241,13 @@ if (options.hangAfterMs !== undefined) {
     log("simulator: hanging as asked (--sim-hang-after-ms)")
     hung = true
   }, Number(options.hangAfterMs))
+}
+
+if (options.wedgeAfterMs !== undefined) {
+  setTimeout(() => {
+    log("simulator: wedging as asked (--sim-wedge-after-ms)")
+    wedged = true
+  }, Number(options.wedgeAfterMs))
 }
 
 process.on("SIGTERM", () => {

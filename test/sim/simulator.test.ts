@@ -110,6 +110,19 @@ describe("the llama-server simulator", () => {
     })
   })
 
+  it("wedges when asked: /health and /v1/models still answer, /slots and /completion never do", async () => {
+    const port = await freePort()
+    startSim([...baseArgs(port), "--sim-load-ms", "0", "--sim-wedge-after-ms", "200"])
+    await healthIs(port, 200)
+    expect((await request(port, "/slots")).status).toBe(200)
+    await waitFor(async () => {
+      const answered = await request(port, "/slots", { timeoutMs: 300 }).then(() => true, (error: Error) => error.name !== "TimeoutError")
+      return answered ? undefined : true
+    })
+    expect((await request(port, "/health")).status).toBe(200)
+    expect((await request(port, "/v1/models")).status).toBe(200)
+  })
+
   it("answers /health with another status when asked", async () => {
     const port = await freePort()
     startSim([...baseArgs(port), "--sim-load-ms", "0", "--sim-health-status", "500"])

@@ -3,6 +3,7 @@ import * as path from "node:path"
 import { afterEach } from "vitest"
 import { findMarked, startTimeOf } from "../../src/runtime/proc.js"
 import { tempHome } from "./home.js"
+import { orch } from "./orch.js"
 import { SIM, TINY_MODEL } from "./sim.js"
 
 const homes: Array<string> = []
@@ -54,3 +55,17 @@ export const addSim = (home: string, name: string, port: number, args: ReadonlyA
 
 /** This home's live servers, as their markers show them. */
 export const servers = (home: string) => findMarked(home).map((marked) => ({ pid: marked.pid, instance: marked.instance }))
+
+export interface JournalLine {
+  readonly seq: number
+  readonly at: number
+  readonly type: string
+  readonly data: Record<string, unknown>
+}
+
+/** The journal of a home as `orch events --json` prints it, optionally of one instance. */
+export const types = (home: string, instance?: string): ReadonlyArray<JournalLine> =>
+  orch(["events", "--home", home, "--json", ...(instance === undefined ? [] : ["--instance", instance])])
+    .stdout.trim().split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as JournalLine)
+
+export const count = (home: string, type: string, instance?: string) => types(home, instance).filter((event) => event.type === type).length
