@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { Effect, Stream } from "effect"
 import type { Envelope } from "../src/domain/events.js"
 import { Journal, JournalLive } from "../src/journal/Journal.js"
+import { withPm2 } from "./pm2.js"
 import { median, percentile, report } from "./stats.js"
 
 const ROUNDS = 60
@@ -53,26 +54,17 @@ const orchFigures = Effect.gen(function* () {
   return { spawnMs, exitMs }
 })
 
-const pm2Figures = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orch-pm2-"))
-  const env = { ...process.env, PM2_HOME: path.join(dir, ".pm2") }
-  try {
-    execFileSync("npm", ["install", "--no-save", "--prefix", dir, "pm2"], { stdio: "ignore" })
-    const pm2 = path.join(dir, "node_modules", ".bin", "pm2")
-    execFileSync(pm2, ["ping"], { env, stdio: "ignore" })
+const pm2Figures = () =>
+  withPm2((pm2) => {
     const samples: Array<number> = []
     for (let round = 0; round < 15; round++) {
       const start = performance.now()
-      execFileSync(pm2, ["start", sim, "--name", "bench", "--", "--port", String(port + 1), "-m", config.model.path, "--sim-load-ms", "0"], { env, stdio: "ignore" })
+      pm2.run("start", sim, "--name", "bench", "--", "--port", String(port + 1), "-m", config.model.path, "--sim-load-ms", "0")
       samples.push(performance.now() - start)
-      execFileSync(pm2, ["delete", "bench"], { env, stdio: "ignore" })
+      pm2.run("delete", "bench")
     }
-    execFileSync(pm2, ["kill"], { env, stdio: "ignore" })
     return samples
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-}
+  })
 
 const orchUpFigures = () => {
   const samples: Array<number> = []
@@ -100,7 +92,7 @@ const main = async () => {
     report("StartRequested → ProcessSpawned committed", `p50 ${percentile(spawnMs, 50)} ms, p99 ${percentile(spawnMs, 99)} ms`, "p99 ≤ 20 ms", percentile(spawnMs, 99) <= 20)
     report("server exit → ProcessExited committed", `p50 ${percentile(exitMs, 50)} ms, p99 ${percentile(exitMs, 99)} ms`, "p99 ≤ 20 ms", percentile(exitMs, 99) <= 20)
     const up = median(orchUpFigures())
-    const pm2 = median(pm2Figures())
+    const pm2 = median(await pm2Figures())
     report("`orch up --no-wait` until spawned (CLI wall time)", `${up.toFixed(0)} ms`, "(recorded)", undefined)
     report("`pm2 start` until started (CLI wall time)", `${pm2.toFixed(0)} ms`, "(recorded)", undefined)
     report("ratio orch / pm2", (up / pm2).toFixed(2), "(recorded)", undefined)

@@ -9,7 +9,8 @@ await build({
   platform: "node",
   target: "node20",
   format: "cjs",
-  minify: true,
+  // ORCH_NO_MINIFY=1 keeps names readable in CPU profiles.
+  minify: process.env.ORCH_NO_MINIFY === undefined,
   sourcemap: "linked",
   // jsonc-parser's "main" is a UMD build whose dynamic requires a bundle cannot follow.
   mainFields: ["module", "main"],

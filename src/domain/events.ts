@@ -139,8 +139,12 @@ export interface Envelope<E extends Event = Event> {
   readonly event: E
 }
 
-/** What a writer hands the journal: the journal gives it a seq and a time. */
+/**
+ * What a writer hands the journal: the journal gives it a seq, and the time of its commit unless
+ * `at` says when the fact happened (a probe recorded a moment after it was made).
+ */
 export interface NewEvent {
   readonly instance: string | null
   readonly event: Event
+  readonly at?: number
 }

@@ -26,8 +26,12 @@ export interface Compaction {
   readonly deleted: number
 }
 
-/** How often `tail` looks for other processes' commits if no change to the WAL woke it; our own wake it at once. */
-export const TAIL_POLL_MS = 50
+/**
+ * How often `tail` looks for other processes' commits when nothing woke it: our own commits
+ * wake it at once, and other processes' through the WAL file changing, where the file system
+ * reports that (inotify); where it does not, polling is all there is, and it is fast.
+ */
+export const TAIL_POLL_MS = { watched: 1_000, unwatched: 50 }
 const PAGE = 5_000
 
 export class Journal extends Context.Tag("Journal")<
@@ -43,6 +47,8 @@ export class Journal extends Context.Tag("Journal")<
     readonly readLast: (filter: ReadFilter, count: number) => Effect.Effect<ReadonlyArray<Envelope>, BadEvent | JournalUnavailable>
     /** `read`, then every later event from any writer, until interrupted. */
     readonly tail: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
+    /** `tail` with readForFold's fast decoding: for the daemon, which folds every event. */
+    readonly tailForFold: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
     readonly lastSeq: Effect.Effect<number, JournalUnavailable>
     /** The newest snapshot of this fold version at or before `atOrBefore`. */
     readonly snapshot: (atOrBefore?: number) => Effect.Effect<Option.Option<State>, JournalUnavailable>
@@ -115,7 +121,7 @@ const make = (file: string, create: boolean) =>
     const insert = db.prepare("INSERT INTO events (at, instance, type, v, data) VALUES (?, ?, ?, ?, ?)")
     const commitBatch = db.transaction((batch: ReadonlyArray<Pending>, at: number) =>
       batch.map((pending) =>
-        pending.rows.map((row) => Number(insert.run(at, row.instance, row.type, row.v, row.data).lastInsertRowid))
+        pending.rows.map((row) => Number(insert.run(row.at ?? at, row.instance, row.type, row.v, row.data).lastInsertRowid))
       )
     )
     const queue = yield* Queue.unbounded<Pending>()
@@ -128,13 +134,22 @@ const make = (file: string, create: boolean) =>
     // Other processes' commits: the WAL changing wakes tails at once (the poll stays as a fallback,
     // for file systems where watching does not work).
     const wakeOnChange = Runtime.runFork(yield* Effect.runtime<never>())
+    let pollMs = TAIL_POLL_MS.unwatched
     yield* Effect.acquireRelease(
       Effect.sync(() => {
         try {
-          const base = path.basename(file)
-          return fs.watch(path.dirname(file), (_, name) => {
-            if (name !== null && name.startsWith(base)) wakeOnChange(signalCommit)
+          // Only the WAL: writers write it; readers touch only the shm, through mmap, which is not reported.
+          const wal = `${path.basename(file)}-wal`
+          // One commit writes several frames, each reported: one wake-up is enough for them all.
+          let waking = false
+          const wake = Effect.zipRight(Effect.sync(() => void (waking = false)), signalCommit)
+          const watcher = fs.watch(path.dirname(file), (_, name) => {
+            if (name !== wal || waking) return
+            waking = true
+            wakeOnChange(wake)
           })
+          pollMs = TAIL_POLL_MS.watched
+          return watcher
         } catch {
           return undefined
         }
@@ -190,17 +205,20 @@ const make = (file: string, create: boolean) =>
     const readForFold = pages(trustedPage)
 
     const waitForCommit = Effect.flatMap(Ref.get(committed), (signal) =>
-      Effect.raceFirst(Deferred.await(signal), Effect.sleep(TAIL_POLL_MS))
+      Effect.raceFirst(Deferred.await(signal), Effect.sleep(pollMs))
     )
 
-    const tail = (filter: ReadFilter = {}) =>
+    const tails = (next: typeof page) => (filter: ReadFilter = {}) =>
       Stream.paginateChunkEffect(filter.after ?? 0, (after) =>
-        Effect.flatMap(page(filter, after), (envelopes) =>
+        Effect.flatMap(next(filter, after), (envelopes) =>
           envelopes.length > 0
             ? Effect.succeed([Chunk.unsafeFromArray(envelopes), Option.some(envelopes[envelopes.length - 1]!.seq)] as const)
             : Effect.as(waitForCommit, [Chunk.empty<Envelope>(), Option.some(after)] as const)
         )
       )
+
+    const tail = tails(page)
+    const tailForFold = tails(trustedPage)
 
     const lastSeq = sql(() => prepared("SELECT coalesce(max(seq), 0) FROM events").pluck().get() as number)
 
@@ -259,7 +277,7 @@ const make = (file: string, create: boolean) =>
       Effect.map((rows) => rows.map((row) => row.integrity_check))
     )
 
-    return Journal.of({ file, append, read, readForFold, readLast, tail, lastSeq, snapshot, writeSnapshot, compactProbes, integrityCheck })
+    return Journal.of({ file, append, read, readForFold, readLast, tail, tailForFold, lastSeq, snapshot, writeSnapshot, compactProbes, integrityCheck })
   })
 
 /** The journal at `file`, created if missing. */

@@ -19,7 +19,7 @@ const decodeEvent = Schema.decodeUnknownEither(Event)
 /** The columns of a new row: `data` is the encoded event without its tag. */
 export const toColumns = (input: NewEvent) => {
   const { _tag, ...data } = encodeEvent(input.event)
-  return { instance: input.instance, type: _tag, v: EVENT_VERSIONS[_tag], data: JSON.stringify(data) }
+  return { at: input.at, instance: input.instance, type: _tag, v: EVENT_VERSIONS[_tag], data: JSON.stringify(data) }
 }
 
 /** A row as an event in today's shape (upcast if older), or a BadEvent naming its seq. */

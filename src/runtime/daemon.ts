@@ -10,6 +10,7 @@ import { currentState } from "../journal/projection.js"
 import { acquireDaemonLock } from "./lock.js"
 import { findMarked, isAlive } from "./proc.js"
 import { makeAlarm } from "./alarm.js"
+import { makeProbeBatch } from "./probe-batch.js"
 import { probeLoop } from "./probe-loop.js"
 import { makeProber } from "./prober.js"
 import { spawnServer, stderrTail } from "./spawn.js"
@@ -42,7 +43,8 @@ export const runDaemon = (home: string, version: string) =>
     yield* acquireDaemonLock(journalDir(home))
     const journal = yield* Journal
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
-    const record = (instance: string | null, event: Event) => Effect.map(journal.append([{ instance, event }]), ([seq]) => seq!)
+    const probes = yield* makeProbeBatch(journal.append)
+    const record = (instance: string | null, event: Event) => Effect.map(probes.append([{ instance, event }]), ([seq]) => seq!)
 
     yield* record(null, { _tag: "DaemonStarted", pid: process.pid, version })
     yield* Effect.addFinalizer((exit) =>
@@ -65,7 +67,7 @@ export const runDaemon = (home: string, version: string) =>
             probers,
             name,
             Effect.scoped(
-              Effect.flatMap(makeProber(name, config), (probe) => probeLoop(probe, (event) => record(name, event), config.healthcheck))
+              Effect.flatMap(makeProber(name, config), (probe) => probeLoop(probe, (event) => probes.add(name, event), config.healthcheck))
             )
           ).pipe(Effect.asVoid)
       })
@@ -86,7 +88,7 @@ export const runDaemon = (home: string, version: string) =>
           events.push({ _tag: "SpawnFailed", reason: `it ${how} right after starting${said.length > 0 ? `: ${said.join(" | ")}` : ""}` })
         }
         // One batch: nobody may see the exit without the reason it was a failed start.
-        yield* journal.append(events.map((event) => ({ instance: name, event })))
+        yield* probes.append(events.map((event) => ({ instance: name, event })))
         yield* Effect.logInfo(`${name}: pid ${process.pid} exited (${signal ?? `code ${code}`})`)
       })
 
@@ -198,7 +200,7 @@ export const runDaemon = (home: string, version: string) =>
 
     // ---- the supervisor: fold the tail, reconcile ----------------------------------------------
     yield* reconcileAll
-    yield* Stream.runForEachChunk(journal.tail({ after: state.seq }), (chunk) =>
+    yield* Stream.runForEachChunk(journal.tailForFold({ after: state.seq }), (chunk) =>
       Effect.suspend(() => {
         state = fold(chunk, state)
         return reconcileAll

@@ -19,9 +19,11 @@ interface Answer {
   readonly body: string
 }
 
+class ProbeTimeout extends Error {}
+
 const failure = (error: unknown, timeoutMs: number): Pick<Probed, "result" | "reason"> => {
   const code = (error as { code?: string }).code ?? ""
-  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || (error as Error).name === "TimeoutError") {
+  if (error instanceof ProbeTimeout || error instanceof errors.ConnectTimeoutError) {
     return { result: "timeout", reason: `no answer in ${timeoutMs} ms` }
   }
   if (code === "ECONNREFUSED") return { result: "unreachable", reason: "connection refused" }
@@ -38,7 +40,12 @@ export const makeProber = (name: string, config: InstanceConfig) =>
   Effect.gen(function* () {
     const timeout = config.healthcheck.timeout
     const pool = yield* Effect.acquireRelease(
-      Effect.sync(() => new Pool(probeOrigin(config), { connections: 1, pipelining: 0, keepAliveTimeout: Math.max(config.healthcheck.interval * 2, 10_000) })),
+      // pipelining 1, not 0: 0 turns keep-alive off, and a new connection per probe costs both sides.
+      // The probe's own timer bounds each request; undici's timeouts are only a backstop.
+      Effect.sync(() => new Pool(probeOrigin(config), {
+        connections: 1, pipelining: 1, connect: { timeout }, headersTimeout: timeout * 2, bodyTimeout: timeout * 2,
+        keepAliveTimeout: Math.max(config.healthcheck.interval * 2, 10_000)
+      })),
       (pool) => Effect.promise(() => pool.destroy().catch(() => undefined))
     )
     let path = config.healthcheck.path
@@ -46,19 +53,27 @@ export const makeProber = (name: string, config: InstanceConfig) =>
     let identityChecked = false
 
     const apiKey = apiKeyOf(config.args, config.env)
+    /**
+     * One request, bounded by the probe timeout. A plain timer aborts it: undici's own timeouts
+     * above 1 s are coarse (±0.5 s), and Effect.timeout would fork a fiber for every probe.
+     */
+    const request = async (target: string, method: "GET" | "POST", body: string | undefined, signal: AbortSignal): Promise<Answer> => {
+      const controller = new AbortController()
+      const abort = () => controller.abort(new ProbeTimeout())
+      const timer = setTimeout(abort, timeout)
+      signal.addEventListener("abort", abort)
+      try {
+        const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" }
+        if (apiKey !== undefined) headers["authorization"] = `Bearer ${apiKey}`
+        const response = await pool.request({ path: target, method, headers, ...(body === undefined ? {} : { body }), signal: controller.signal })
+        return { status: response.statusCode, body: await response.body.text() }
+      } finally {
+        clearTimeout(timer)
+        signal.removeEventListener("abort", abort)
+      }
+    }
     const call = (target: string, method: "GET" | "POST" = "GET", body?: string) =>
-      Effect.tryPromise({
-        try: async (signal): Promise<Answer> => {
-          const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" }
-          if (apiKey !== undefined) headers["authorization"] = `Bearer ${apiKey}`
-          const response = await pool.request({
-            path: target, method, headers, ...(body === undefined ? {} : { body }),
-            headersTimeout: timeout, bodyTimeout: timeout, signal: AbortSignal.any([signal, AbortSignal.timeout(timeout)])
-          })
-          return { status: response.statusCode, body: await response.body.text() }
-        },
-        catch: (error) => error
-      })
+      Effect.tryPromise({ try: (signal) => request(target, method, body, signal), catch: (error) => error })
 
     /** /health can answer 200 from a server whose task queue is stuck: ask the queue itself. */
     const deepProbe = (deep: Deep, latencyBefore: number) =>

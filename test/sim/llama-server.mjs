@@ -238,7 +238,7 @@ if (options.crashAfterMs !== undefined) {
 
 if (options.hangAfterMs !== undefined) {
   setTimeout(() => {
-    log("simulator: hanging as asked (--sim-hang-after-ms)")
+    log(`simulator: hanging as asked (--sim-hang-after-ms) at ${Date.now()}`)
     hung = true
   }, Number(options.hangAfterMs))
 }
