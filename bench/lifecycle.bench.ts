@@ -66,16 +66,16 @@ const pm2Figures = () =>
     return samples
   })
 
+const spawnCount = () => orchRun("events", "--instance", "bench", "--type", "ProcessSpawned", "--json").trim().split("\n").filter((line) => line !== "").length
+
 const orchUpFigures = () => {
   const samples: Array<number> = []
   for (let round = 0; round < 15; round++) {
+    const before = spawnCount()
     const start = performance.now()
     orchRun("up", "bench", "--no-wait")
-    // --no-wait returns once the request is recorded; running means ProcessSpawned committed.
-    for (;;) {
-      const last = orchRun("events", "--instance", "bench", "--limit", "1", "--json")
-      if (last.includes('"ProcessSpawned"')) break
-    }
+    // --no-wait returns once the request is recorded; running means a new ProcessSpawned committed.
+    for (let look = 0; look < 100 && spawnCount() === before; look++);
     samples.push(performance.now() - start)
     orchRun("down", "bench")
   }

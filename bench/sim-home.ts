@@ -30,5 +30,5 @@ export const simHome = (prefix: string) => {
   }
 }
 
-/** A free-looking port range for one bench run (loopback only). */
-export const portBase = (span: number) => 20_000 + Math.floor(Math.random() * (40_000 - span))
+/** A free-looking port range for one bench run (loopback only), below the kernel's ephemeral ports (32768+). */
+export const portBase = (span: number) => 20_000 + Math.floor(Math.random() * (12_000 - span))

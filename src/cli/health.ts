@@ -1,6 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Clock, Console, Effect, Option } from "effect"
 import type { InstanceState } from "../domain/instances.js"
+import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { BadOption, ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
@@ -19,7 +20,7 @@ const lastProbe = (instance: InstanceState, now: number) => {
 const nextRestart = (instance: InstanceState) =>
   instance.next_restart === null ? "-" : `#${instance.next_restart.attempt} at ${formatTime(instance.next_restart.due_at)} (${instance.next_restart.reason})`
 
-const json = (instance: InstanceState) => ({
+const json = (instance: InstanceState, probes: ReadonlyArray<object>) => ({
   name: instance.name,
   health: instance.health,
   since: instance.health_since,
@@ -27,7 +28,7 @@ const json = (instance: InstanceState) => ({
   consecutive_failures: instance.consecutive_failures,
   attempts: instance.attempts,
   next_restart: instance.next_restart,
-  probes: instance.probes
+  probes
 })
 
 export const health = Command.make(
@@ -35,7 +36,7 @@ export const health = Command.make(
   {
     name: Args.text({ name: "name" }).pipe(Args.optional, Args.withDescription("One instance (or --all)")),
     all: Options.boolean("all").pipe(Options.withDescription("Every instance, as a table (default: off)")),
-    last: Options.integer("last").pipe(Options.withPseudoName("N"), Options.withDefault(10), Options.withDescription("Probes to show for one instance (default: 10)")),
+    last: Options.integer("last").pipe(Options.withPseudoName("N"), Options.withDefault(10), Options.withDescription("Probes to show for one instance, newest last (default: 10)")),
     home: homeOption,
     json: jsonOption
   },
@@ -44,15 +45,22 @@ export const health = Command.make(
       if (Option.isSome(options.name) === options.all) {
         return yield* new BadOption({ option: "NAME", problem: "name one instance, or pass --all", hint: "orch health qwen, or orch health --all" })
       }
-      const state = yield* withJournal(homeFrom(options.home), "read")(currentState).pipe(
-        Effect.catchTag("NoJournal", () => Effect.succeed(undefined))
-      )
+      const name = Option.getOrUndefined(options.name)
+      // The state keeps the newest probes only; the journal has them all.
+      const read = Effect.gen(function* () {
+        const journal = yield* Journal
+        const recent = name === undefined ? [] : yield* journal.readLast({ instance: name, types: ["HealthProbed"] }, Math.max(0, options.last))
+        return { state: yield* currentState, recent }
+      })
+      const found = yield* withJournal(homeFrom(options.home), "read")(read).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
+      const state = found?.state
       const now = yield* Clock.currentTimeMillis
-      const instances = Object.values(state?.instances ?? {}).filter((instance) => options.all || instance.name === Option.getOrUndefined(options.name))
+      const instances = Object.values(state?.instances ?? {}).filter((instance) => options.all || instance.name === name)
       if (Option.isSome(options.name) && instances.length === 0) {
         return yield* new BadOption({ option: "NAME", problem: `no instance "${options.name.value}" has any history`, hint: "orch health --all lists them" })
       }
-      if (options.json) yield* printJson(options.all ? instances.map(json) : json(instances[0]!))
+      const recent = (found?.recent ?? []).flatMap(({ at, event }) => (event._tag === "HealthProbed" ? [{ at, ...event }] : []))
+      if (options.json) yield* printJson(options.all ? instances.map((instance) => json(instance, instance.probes)) : json(instances[0]!, recent))
       else if (options.all) {
         yield* Console.log(instances.length === 0 ? paint.dim("No instances have any history yet.") : renderTable(
           [{ header: "instance" }, { header: "health" }, { header: "since" }, { header: "last probe" }, { header: "failures" }, { header: "next restart", wrap: true }],
@@ -69,11 +77,10 @@ export const health = Command.make(
         const instance = instances[0]!
         yield* Console.log(`${instance.name}: ${colour(instance.health)(instance.health)}${instance.health_since === null ? "" : ` for ${formatAge(now - instance.health_since)}`} (status ${instance.status})`)
         yield* Console.log(`failures in a row: ${instance.consecutive_failures} of ${instance.retries}; restarts in a row: ${instance.attempts} of ${instance.restart_policy.max_retries}; next restart: ${nextRestart(instance)}`)
-        const probes = instance.probes.slice(-options.last)
-        if (probes.length > 0) {
+        if (recent.length > 0) {
           yield* Console.log(renderTable(
             [{ header: "time" }, { header: "result" }, { header: "status" }, { header: "latency" }, { header: "path" }, { header: "reason", wrap: true }],
-            probes.map((probe) => [formatTime(probe.at), colour(probe.result === "ok" ? "healthy" : probe.result === "loading" ? "loading" : "error")(probe.result), probe.status === null ? "-" : String(probe.status), `${probe.latency_ms} ms`, probe.path, probe.reason ?? ""])
+            recent.map((probe) => [formatTime(probe.at), colour(probe.result === "ok" ? "healthy" : probe.result === "loading" ? "loading" : "error")(probe.result), probe.status === null ? "-" : String(probe.status), `${probe.latency_ms} ms`, probe.path, probe.reason ?? ""])
           ))
         }
       }

@@ -32,6 +32,8 @@ export interface Compaction {
  * reports that (inotify); where it does not, polling is all there is, and it is fast.
  */
 export const TAIL_POLL_MS = { watched: 1_000, unwatched: 50 }
+/** How long after a WAL change is reported its commit is surely whole. */
+const WAL_SETTLE_MS = 15
 const PAGE = 5_000
 
 export class Journal extends Context.Tag("Journal")<
@@ -140,13 +142,14 @@ const make = (file: string, create: boolean) =>
         try {
           // Only the WAL: writers write it; readers touch only the shm, through mmap, which is not reported.
           const wal = `${path.basename(file)}-wal`
-          // One commit writes several frames, each reported: one wake-up is enough for them all.
+          // The first frame of a commit is reported before the commit is whole: wake tails at once,
+          // and once more a moment later for the rest. Several reports share one wake-up.
           let waking = false
           const wake = Effect.zipRight(Effect.sync(() => void (waking = false)), signalCommit)
           const watcher = fs.watch(path.dirname(file), (_, name) => {
             if (name !== wal || waking) return
             waking = true
-            wakeOnChange(wake)
+            wakeOnChange(Effect.zipRight(signalCommit, Effect.delay(wake, WAL_SETTLE_MS)))
           })
           pollMs = TAIL_POLL_MS.watched
           return watcher
@@ -204,16 +207,15 @@ const make = (file: string, create: boolean) =>
     const read = pages(page)
     const readForFold = pages(trustedPage)
 
-    const waitForCommit = Effect.flatMap(Ref.get(committed), (signal) =>
-      Effect.raceFirst(Deferred.await(signal), Effect.sleep(pollMs))
-    )
-
+    // The signal is taken before the read: a commit between the read and the wait still wakes it.
     const tails = (next: typeof page) => (filter: ReadFilter = {}) =>
       Stream.paginateChunkEffect(filter.after ?? 0, (after) =>
-        Effect.flatMap(next(filter, after), (envelopes) =>
-          envelopes.length > 0
-            ? Effect.succeed([Chunk.unsafeFromArray(envelopes), Option.some(envelopes[envelopes.length - 1]!.seq)] as const)
-            : Effect.as(waitForCommit, [Chunk.empty<Envelope>(), Option.some(after)] as const)
+        Effect.flatMap(Ref.get(committed), (signal) =>
+          Effect.flatMap(next(filter, after), (envelopes) =>
+            envelopes.length > 0
+              ? Effect.succeed([Chunk.unsafeFromArray(envelopes), Option.some(envelopes[envelopes.length - 1]!.seq)] as const)
+              : Effect.as(Effect.raceFirst(Deferred.await(signal), Effect.sleep(pollMs)), [Chunk.empty<Envelope>(), Option.some(after)] as const)
+          )
         )
       )
 

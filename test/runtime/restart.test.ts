@@ -32,6 +32,9 @@ describe("health and restarts, end to end with the simulator", { timeout: 60_000
     expect(only(events, "HealthProbed").filter((probe) => probe.data["result"] === "loading").length).toBeGreaterThanOrEqual(3)
     expect(lifecycle(events)).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned"])
     expect(healthJson(home, "slow")).toMatchObject({ code: 0, health: { health: "healthy", consecutive_failures: 0 } })
+    const table = orch(["health", "--all", "--home", home])
+    expect(table.stdout).toMatch(/│ slow +│ healthy +│/)
+    expect(table.code).toBe(0)
   })
 
   it("restarts a crashing server after the policy's growing delays, then gives up: failed, in events and health", async () => {
@@ -63,6 +66,12 @@ describe("health and restarts, end to end with the simulator", { timeout: 60_000
     })
     expect(only(events, "HealthProbed").some((probe) => probe.data["result"] === "ok")).toBe(true)
     expect(healthJson(home, "flaky")).toMatchObject({ code: 1, health: { status: "failed", attempts: 3 } })
+    const health = orch(["health", "flaky", "--home", home, "--last", "30"])
+    expect(health.stdout).toMatch(/^flaky: error for .* \(status failed\)$/m)
+    expect(health.stdout).toMatch(/restarts in a row: 3 of 3; next restart: -/)
+    // More probes than the state keeps: they come from the journal.
+    const probed = only(events, "HealthProbed").length
+    expect(health.stdout.split("\n").filter((line) => /│ (ok|loading|error|unreachable|timeout) /.test(line))).toHaveLength(Math.min(30, probed))
     const text = orch(["events", "--home", home, "--instance", "flaky", "--type", "RestartScheduled,RestartGaveUp"]).stdout
     expect(text).toMatch(/RestartScheduled +attempt 3 in 1s \(exited\)/)
     expect(text).toMatch(/RestartGaveUp/)
