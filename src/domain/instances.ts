@@ -130,8 +130,11 @@ const decodeConfig = Schema.decodeUnknownEither(InstanceConfig)
 
 type ProbeChanges = Pick<InstanceState, "probes" | "health" | "health_since" | "consecutive_failures" | "seen_ok" | "status" | "attempts">
 
-/** What one probe changes, with docker's meanings of start_period and retries. */
-const probeChanges = (instance: InstanceState, event: EventOf<"HealthProbed">, at: number): ProbeChanges => {
+/**
+ * What one probe changes, with docker's meanings of start_period and retries. `ownProbes`: the
+ * probes array belongs to the caller's fold alone and may grow in place (see `fold`).
+ */
+const probeChanges = (instance: InstanceState, event: EventOf<"HealthProbed">, at: number, ownProbes = false): ProbeChanges => {
   // Two literal shapes rather than a conditional spread, which V8 builds slowly: this is the hot path.
   const probe: Probe =
     event.reason === undefined
@@ -157,8 +160,14 @@ const probeChanges = (instance: InstanceState, event: EventOf<"HealthProbed">, a
     if (failures >= instance.retries) health = "unhealthy"
     else if (event.result === "loading" && health !== "healthy") health = "loading"
   }
+  let probes = instance.probes
+  if (ownProbes) {
+    const growing = probes as Array<Probe>
+    growing.push(probe)
+    if (growing.length > RING) growing.shift()
+  } else probes = ring(probes, probe)
   return {
-    probes: ring(instance.probes, probe),
+    probes,
     health,
     health_since: health === instance.health ? instance.health_since : at,
     consecutive_failures: failures,
@@ -299,13 +308,14 @@ export const evolve = (state: State, envelope: Envelope): State => {
 
 /**
  * `evolve` over many events, with the same result, fast enough for a million-event replay.
- * Copying a whole instance per probe costs a microsecond here, so instances that this call
- * created itself are changed in place by probes: nothing outside has seen them yet (Clojure's
- * transients), so from outside the fold is as pure as `evolve`.
+ * Copying a whole instance per probe costs a microsecond here, so instances (and probe rings)
+ * that this call created itself are changed in place by probes: nothing outside has seen them
+ * yet (Clojure's transients), so from outside the fold is as pure as `evolve`.
  */
 export const fold = (envelopes: Iterable<Envelope>, from: State = initialState): State => {
   const instances: Record<string, InstanceState> = { ...from.instances }
   const own = new Set<InstanceState>()
+  const ownProbes = new Set<ReadonlyArray<Probe>>()
   let state = from
   let seq = from.seq
   for (const envelope of envelopes) {
@@ -320,7 +330,8 @@ export const fold = (envelopes: Iterable<Envelope>, from: State = initialState):
     let next: InstanceState
     if (event._tag === "HealthProbed") {
       next = own.has(instance) ? instance : { ...instance }
-      Object.assign(next, probeChanges(instance, event, envelope.at))
+      Object.assign(next, probeChanges(instance, event, envelope.at, ownProbes.has(instance.probes)))
+      ownProbes.add(next.probes)
     } else {
       next = evolveInstance(instance, event, envelope.at)
     }

@@ -32,8 +32,11 @@ export interface Compaction {
  * reports that (inotify); where it does not, polling is all there is, and it is fast.
  */
 export const TAIL_POLL_MS = { watched: 1_000, unwatched: 50 }
-/** How long after a WAL change is reported its commit is surely whole. */
-const WAL_SETTLE_MS = 15
+/**
+ * A WAL change is reported at the commit's first frame, before its fsync makes it visible:
+ * tails look again after these delays (ms), until the commit is surely whole.
+ */
+const WAL_SETTLE_MS = [3, 10, 30]
 const PAGE = 5_000
 
 export class Journal extends Context.Tag("Journal")<
@@ -142,14 +145,18 @@ const make = (file: string, create: boolean) =>
         try {
           // Only the WAL: writers write it; readers touch only the shm, through mmap, which is not reported.
           const wal = `${path.basename(file)}-wal`
-          // The first frame of a commit is reported before the commit is whole: wake tails at once,
-          // and once more a moment later for the rest. Several reports share one wake-up.
+          // One round of wake-ups at a time; a report during a round asks for one more round after it.
           let waking = false
-          const wake = Effect.zipRight(Effect.sync(() => void (waking = false)), signalCommit)
+          let again = false
+          const settle = Effect.forEach(WAL_SETTLE_MS, (ms, i) => Effect.delay(signalCommit, ms - (WAL_SETTLE_MS[i - 1] ?? 0)), { discard: true })
+          const wake: Effect.Effect<void> = Effect.zipRight(signalCommit, settle).pipe(
+            Effect.zipRight(Effect.suspend(() => (again ? ((again = false), wake) : Effect.sync(() => void (waking = false)))))
+          )
           const watcher = fs.watch(path.dirname(file), (_, name) => {
-            if (name !== wal || waking) return
+            if (name !== wal) return
+            if (waking) return void (again = true)
             waking = true
-            wakeOnChange(Effect.zipRight(signalCommit, Effect.delay(wake, WAL_SETTLE_MS)))
+            wakeOnChange(wake)
           })
           pollMs = TAIL_POLL_MS.watched
           return watcher
