@@ -1,7 +1,8 @@
 // The README's first command: orch supervising simulated llama-servers in a temporary home,
 // so it runs on a machine without llama.cpp. It starts two instances from this repository's
 // demo home (instances/), kills the daemon with -9, shows the next daemon adopting the same
-// server, prints the journal, and cleans up every process it started.
+// servers, follows the crashing one through its restarts to the give-up, prints its health
+// and the journal, and cleans up every process it started.
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -39,10 +40,17 @@ try {
   orch(["daemon", "status"])
   say("any orch command brings a daemon back; it adopts the same servers")
   orch(["up", "demo-chat"])
-  say("demo-flaky crashes 8 s after it starts (--sim-crash-after-ms); waiting for that")
-  await sleep(8_500)
+  say("demo-flaky crashes 4 s after each start (--sim-crash-after-ms): the daemon restarts it after 1 s, 2 s and 4 s (its restart_policy), then gives up")
+  let shown = ""
+  for (let waited = 0; waited < 60 && shown !== "failed"; waited++) {
+    const status = JSON.parse(orch(["health", "demo-flaky", "--json"], { quiet: true }).stdout || "{}").status ?? "unknown"
+    if (status !== shown) process.stdout.write(`  ${String(waited).padStart(2)} s: demo-flaky is ${(shown = status)}\n`)
+    await sleep(1_000)
+  }
+  orch(["health", "demo-flaky", "--last", "5"])
+  orch(["health", "--all"])
+  orch(["events", "--instance", "demo-flaky", "--type", "ProcessSpawned,ProcessExited,ProcessLost,RestartScheduled,RestartGaveUp"])
   orch(["replay"])
-  orch(["events"])
 } finally {
   orch(["daemon", "stop", "--all"])
   fs.rmSync(home, { recursive: true, force: true })

@@ -43,8 +43,8 @@ export const runDaemon = (home: string, version: string) =>
     yield* acquireDaemonLock(journalDir(home))
     const journal = yield* Journal
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
-    const probes = yield* makeProbeBatch(journal.append)
-    const record = (instance: string | null, event: Event) => Effect.map(probes.append([{ instance, event }]), ([seq]) => seq!)
+    const writer = yield* makeProbeBatch(journal.append)
+    const record = (instance: string | null, event: Event) => Effect.map(writer.append([{ instance, event }]), ([seq]) => seq!)
 
     yield* record(null, { _tag: "DaemonStarted", pid: process.pid, version })
     yield* Effect.addFinalizer((exit) =>
@@ -67,7 +67,7 @@ export const runDaemon = (home: string, version: string) =>
             probers,
             name,
             Effect.scoped(
-              Effect.flatMap(makeProber(name, config), (probe) => probeLoop(probe, (event) => probes.add(name, event), config.healthcheck))
+              Effect.flatMap(makeProber(name, config), (probe) => probeLoop(probe, (event) => writer.add(name, event), config.healthcheck))
             )
           ).pipe(Effect.asVoid)
       })
@@ -88,7 +88,7 @@ export const runDaemon = (home: string, version: string) =>
           events.push({ _tag: "SpawnFailed", reason: `it ${how} right after starting${said.length > 0 ? `: ${said.join(" | ")}` : ""}` })
         }
         // One batch: nobody may see the exit without the reason it was a failed start.
-        yield* probes.append(events.map((event) => ({ instance: name, event })))
+        yield* writer.append(events.map((event) => ({ instance: name, event })))
         yield* Effect.logInfo(`${name}: pid ${process.pid} exited (${signal ?? `code ${code}`})`)
       })
 
