@@ -1,5 +1,5 @@
-import { Clock, Effect } from "effect"
-import { Pool, errors } from "undici"
+import { Cause, Clock, Effect } from "effect"
+import { Client, errors } from "undici"
 import type { InstanceConfig } from "../domain/config.js"
 import type { EventOf } from "../domain/events.js"
 import { type Deep, apiKeyOf, classifyAnswer, classifyDeep, deepRequest, servesAlias } from "../domain/health.js"
@@ -19,11 +19,9 @@ interface Answer {
   readonly body: string
 }
 
-class ProbeTimeout extends Error {}
-
 const failure = (error: unknown, timeoutMs: number): Pick<Probed, "result" | "reason"> => {
   const code = (error as { code?: string }).code ?? ""
-  if (error instanceof ProbeTimeout || error instanceof errors.ConnectTimeoutError) {
+  if (error instanceof Cause.TimeoutException || error instanceof errors.ConnectTimeoutError) {
     return { result: "timeout", reason: `no answer in ${timeoutMs} ms` }
   }
   if (code === "ECONNREFUSED") return { result: "unreachable", reason: "connection refused" }
@@ -39,41 +37,31 @@ const failure = (error: unknown, timeoutMs: number): Pick<Probed, "result" | "re
 export const makeProber = (name: string, config: InstanceConfig) =>
   Effect.gen(function* () {
     const timeout = config.healthcheck.timeout
-    const pool = yield* Effect.acquireRelease(
+    const client = yield* Effect.acquireRelease(
       // pipelining 1, not 0: 0 turns keep-alive off, and a new connection per probe costs both sides.
-      // The probe's own timer bounds each request; undici's timeouts are only a backstop.
-      Effect.sync(() => new Pool(probeOrigin(config), {
-        connections: 1, pipelining: 1, connect: { timeout }, headersTimeout: timeout * 2, bodyTimeout: timeout * 2,
+      Effect.sync(() => new Client(probeOrigin(config), {
+        pipelining: 1, connect: { timeout }, headersTimeout: timeout * 2, bodyTimeout: timeout * 2,
         keepAliveTimeout: Math.max(config.healthcheck.interval * 2, 10_000)
       })),
-      (pool) => Effect.promise(() => pool.destroy().catch(() => undefined))
+      (client) => Effect.promise(() => client.destroy().catch(() => undefined))
     )
     let path = config.healthcheck.path
     let triedFallback = false
     let identityChecked = false
 
     const apiKey = apiKeyOf(config.args, config.env)
-    /**
-     * One request, bounded by the probe timeout. A plain timer aborts it: undici's own timeouts
-     * above 1 s are coarse (±0.5 s), and Effect.timeout would fork a fiber for every probe.
-     */
-    const request = async (target: string, method: "GET" | "POST", body: string | undefined, signal: AbortSignal): Promise<Answer> => {
-      const controller = new AbortController()
-      const abort = () => controller.abort(new ProbeTimeout())
-      const timer = setTimeout(abort, timeout)
-      signal.addEventListener("abort", abort)
-      try {
-        const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" }
-        if (apiKey !== undefined) headers["authorization"] = `Bearer ${apiKey}`
-        const response = await pool.request({ path: target, method, headers, ...(body === undefined ? {} : { body }), signal: controller.signal })
-        return { status: response.statusCode, body: await response.body.text() }
-      } finally {
-        clearTimeout(timer)
-        signal.removeEventListener("abort", abort)
-      }
-    }
+    // Bounded by Effect's clock, which aborts the request; undici's own timeouts above 1 s are
+    // coarse (±0.5 s) and only a backstop.
     const call = (target: string, method: "GET" | "POST" = "GET", body?: string) =>
-      Effect.tryPromise({ try: (signal) => request(target, method, body, signal), catch: (error) => error })
+      Effect.tryPromise({
+        try: async (signal): Promise<Answer> => {
+          const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" }
+          if (apiKey !== undefined) headers["authorization"] = `Bearer ${apiKey}`
+          const response = await client.request({ path: target, method, headers, ...(body === undefined ? {} : { body }), signal })
+          return { status: response.statusCode, body: await response.body.text() }
+        },
+        catch: (error) => error
+      }).pipe(Effect.timeout(timeout))
 
     /** /health can answer 200 from a server whose task queue is stuck: ask the queue itself. */
     const deepProbe = (deep: Deep, latencyBefore: number) =>

@@ -1,11 +1,11 @@
 import * as http from "node:http"
-import { Effect, Schema } from "effect"
+import { Effect, Fiber, Schema, TestClock, TestContext } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { InstanceConfig } from "../../src/domain/config.js"
 import type { EventOf } from "../../src/domain/events.js"
 import { makeProber } from "../../src/runtime/prober.js"
 import { freePort } from "../support/net.js"
-import { TINY_MODEL, healthIs, startSim } from "../support/sim.js"
+import { TINY_MODEL, healthIs, startSim, waitFor } from "../support/sim.js"
 
 type Probed = EventOf<"HealthProbed">
 
@@ -70,6 +70,21 @@ describe("the prober, against real HTTP servers on 127.0.0.1", () => {
     expect(timeout).toMatchObject({ result: "timeout", status: null, reason: "no answer in 300 ms" })
     expect(timeout!.latency_ms).toBeGreaterThanOrEqual(290)
     expect(timeout!.latency_ms).toBeLessThan(1_000)
+  })
+
+  it("times out by Effect's clock: under TestClock, when the test clock says so and not before", async () => {
+    const hung = await fake({ "/health": "never" })
+    const probe = await Effect.runPromise(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.fork(Effect.flatMap(makeProber("chat", configFor(hung.port, { healthcheck: { timeout: "5s" } })), (probe) => probe))
+        yield* Effect.promise(() => waitFor(async () => (hung.seen.length > 0 ? true : undefined)))
+        yield* TestClock.adjust("4999 millis")
+        expect(fiber.unsafePoll()).toBeNull()
+        yield* TestClock.adjust("1 millis")
+        return yield* Fiber.join(fiber)
+      }).pipe(Effect.scoped, Effect.provide(TestContext.TestContext))
+    )
+    expect(probe).toMatchObject({ result: "timeout", latency_ms: 5_000, reason: "no answer in 5000 ms" })
   })
 
   it("falls back to /v1/health on a 404 and keeps the path that works", async () => {
