@@ -36,7 +36,7 @@ export const TAIL_POLL_MS = { watched: 1_000, unwatched: 50 }
  * A WAL change is reported at the commit's first frame, before its fsync makes it visible:
  * tails look again after these delays (ms), until the commit is surely whole.
  */
-const WAL_SETTLE_MS = [3, 10, 30]
+const WAL_SETTLE_MS = [2, 5, 10, 15, 25]
 const PAGE = 5_000
 
 export class Journal extends Context.Tag("Journal")<
