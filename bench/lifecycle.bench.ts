@@ -13,7 +13,7 @@ import { Journal, JournalLive } from "../src/journal/Journal.js"
 import { withPm2 } from "./pm2.js"
 import { median, percentile, report } from "./stats.js"
 
-const ROUNDS = 60
+const ROUNDS = 200
 const repo = process.cwd()
 const sim = path.join(repo, "test/sim/llama-server.mjs")
 const orch = path.join(repo, "dist/orch.cjs")
