@@ -72,6 +72,21 @@ describe("the prober, against real HTTP servers on 127.0.0.1", () => {
     expect(timeout!.latency_ms).toBeLessThan(1_000)
   })
 
+  it("drops the connection of a probe that timed out: the next probe is answered, not queued behind it", async () => {
+    let healthRequests = 0
+    const server = http.createServer((req, res) => {
+      if (req.url === "/health" && ++healthRequests === 1) return
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(JSON.stringify(req.url === "/health" ? { status: "ok" } : models("chat").body))
+    })
+    servers.push(server)
+    const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)))
+    const [first, second] = await probeTimes("chat", port, 2, { healthcheck: { timeout: "300ms" } })
+    expect(first).toMatchObject({ result: "timeout" })
+    expect(second).toMatchObject({ result: "ok", status: 200 })
+    expect(second!.latency_ms).toBeLessThan(100)
+  })
+
   it("times out by Effect's clock: under TestClock, when the test clock says so and not before", async () => {
     const hung = await fake({ "/health": "never" })
     const probe = await Effect.runPromise(
