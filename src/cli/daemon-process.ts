@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Clock, Effect } from "effect"
 import { journalDir } from "../config/home.js"
+import { daemonEnv } from "../runtime/daemon-env.js"
 import { type DaemonPid, runningDaemon } from "../runtime/lock.js"
 import { isAlive } from "../runtime/proc.js"
 
@@ -34,7 +35,7 @@ export const ensureDaemon = (home: string) =>
       cwd: home,
       detached: true,
       stdio: ["ignore", log, log],
-      env: { ...process.env, NO_COLOR: "1" }
+      env: { ...daemonEnv(process.env), NO_COLOR: "1" }
     })
     fs.closeSync(log)
     child.unref()

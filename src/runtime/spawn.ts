@@ -7,6 +7,7 @@ import { instanceDir } from "../config/home.js"
 import { probePort } from "../config/port.js"
 import { buildArgv, buildEnv, redactArgv } from "../domain/argv.js"
 import type { InstanceConfig } from "../domain/config.js"
+import { serverBaseEnv } from "./daemon-env.js"
 import { startTimeOf } from "./proc.js"
 
 /** Why a server was not started: found before spawning, or by the OS at spawn. */
@@ -51,7 +52,7 @@ const preflight = (home: string, config: InstanceConfig, command: string, env: N
 export const spawnServer = (home: string, name: string, config: InstanceConfig) =>
   Effect.gen(function* () {
     const argv = buildArgv(name, config)
-    const env = buildEnv(process.env, name, home, config)
+    const env = buildEnv(serverBaseEnv(process.env), name, home, config)
     const command = yield* preflight(home, config, argv[0]!, env)
     const logs = logFiles(home, name)
     const opened = yield* Effect.try({

@@ -31,6 +31,10 @@ describe("orch up, down, restart", () => {
     expect(upRun.code).toBe(0)
     expect((await request(port, "/health")).body).toBe('{"status":"ok"}')
     const [first] = servers(home)
+    // The daemon's malloc tuning is its own: the server gets the environment orch was run with.
+    const environ = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")
+    expect(environ(daemonPid(home)!)).toContain("MALLOC_MMAP_THRESHOLD_=32768")
+    expect(environ(first!.pid).filter((entry) => /^(MALLOC_MMAP_THRESHOLD_|LLAMA_ORCH_DAEMON_ONLY)=/.test(entry))).toEqual([])
 
     expect(orch(["restart", "chat", "--home", home]).code).toBe(0)
     const [second] = servers(home)
