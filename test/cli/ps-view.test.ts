@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest"
+import type { InstanceState } from "../../src/domain/instances.js"
+import { psRows, rowTone } from "../../src/cli/ps-view.js"
+
+const base = { name: "x", pid: null, host: null, port: null, backend: null, device: null, model: null, desired: "up" as const, started_at: null, uptime_ms: null, restarts: 0 }
+
+describe("orch ps rows", () => {
+  it.each([
+    { status: "running", health: "healthy", tone: "green" },
+    { status: "running", health: "loading", tone: "yellow" },
+    { status: "starting", health: "unknown", tone: "yellow" },
+    { status: "backoff", health: "unknown", tone: "yellow" },
+    { status: "stopping", health: "healthy", tone: "yellow" },
+    { status: "running", health: "unhealthy", tone: "red" },
+    { status: "running", health: "error", tone: "red" },
+    { status: "failed", health: "unknown", tone: "red" },
+    { status: "stopped", health: "unknown", tone: "dim" },
+    { status: "new", health: null, tone: "dim" }
+  ] as const)("colours $status / $health $tone", ({ status, health, tone }) => {
+    expect(rowTone({ ...base, status, health })).toBe(tone)
+  })
+
+  it("takes the config the instance was started with over the one on disk, and lists disk-only ones as new", () => {
+    const started = { name: "chat", desired: "up", status: "running", pid: 7, started_at: 1_000, health: "healthy", restart_count: 2, config: { model: { path: "/m/a.gguf" }, server: { port: 9001 } } } as unknown as InstanceState
+    const rows = psRows([started], new Map<string, unknown>([["chat", { model: { path: "/m/b.gguf" }, server: { port: 9002 } }], ["coder", { model: { path: "/m/c.gguf" }, server: { port: 9003 } }]]), 61_000)
+    expect(rows).toEqual([
+      { name: "chat", pid: 7, host: "127.0.0.1", port: 9001, backend: "cpu", device: null, model: "a.gguf", status: "running", health: "healthy", desired: "up", started_at: 1_000, uptime_ms: 60_000, restarts: 2 },
+      { name: "coder", pid: null, host: "127.0.0.1", port: 9003, backend: "cpu", device: null, model: "c.gguf", status: "new", health: null, desired: null, started_at: null, uptime_ms: null, restarts: 0 }
+    ])
+  })
+})
