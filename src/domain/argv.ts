@@ -61,3 +61,14 @@ export const isSecretName = (name: string) => SECRET_NAME.test(name)
 
 export const redactEnv = (env: Readonly<Record<string, string>>): Record<string, string> =>
   Object.fromEntries(Object.entries(env).map(([key, value]) => [key, isSecretName(key) ? REDACTED : value]))
+
+/** A config as written, with the secrets of `args` and `env` hidden: for anything shown. */
+export const redactConfig = (config: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const redacted: Record<string, unknown> = { ...config }
+  if (Array.isArray(config["args"])) redacted["args"] = redactArgv(config["args"].map(String))
+  const env = config["env"]
+  if (typeof env === "object" && env !== null && !Array.isArray(env)) {
+    redacted["env"] = redactEnv(Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)])))
+  }
+  return redacted
+}

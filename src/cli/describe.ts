@@ -1,0 +1,120 @@
+import * as fs from "node:fs"
+import { Args, Command } from "@effect/cli"
+import { Clock, Console, Effect, Either, Schema } from "effect"
+import { configFile } from "../config/home.js"
+import { readJsonFile } from "../config/read.js"
+import { buildEnv, redactConfig } from "../domain/argv.js"
+import { InstanceConfig } from "../domain/config.js"
+import type { InstanceState } from "../domain/instances.js"
+import { formatSize } from "../domain/size.js"
+import { Journal } from "../journal/Journal.js"
+import { currentState } from "../journal/projection.js"
+import { logFiles } from "../runtime/spawn.js"
+import { BadOption } from "./errors.js"
+import { withJournal } from "./home-journal.js"
+import { homeFrom, homeOption, jsonOption } from "./options.js"
+import { paint, printJson, renderTable } from "./output.js"
+import { formatAge, formatTime } from "./time.js"
+
+const decodeConfig = Schema.decodeUnknownEither(InstanceConfig)
+
+const fileSize = (file: string) => {
+  try {
+    return fs.statSync(file).size
+  } catch {
+    return null
+  }
+}
+
+const exitText = (exit: { readonly code: number | null; readonly signal: string | null } | null) =>
+  exit === null ? "-" : exit.signal ?? (exit.code === null ? "unknown" : `code ${exit.code}`)
+
+/** Everything known of one instance, secrets hidden: what `--json` prints. */
+const describeOf = (home: string, name: string, instance: InstanceState | undefined, onDisk: unknown, argv: ReadonlyArray<string> | null, now: number) => {
+  const raw = (instance?.config ?? onDisk ?? null) as Record<string, unknown> | null
+  const env = Either.match(decodeConfig(raw), {
+    onLeft: () => Object.keys((raw?.["env"] as Record<string, unknown> | undefined) ?? {}),
+    onRight: (config) => Object.keys(buildEnv({}, name, home, config))
+  })
+  const logs = logFiles(home, name)
+  return {
+    name,
+    status: instance?.status ?? "new",
+    desired: instance?.desired ?? null,
+    health: instance?.health ?? null,
+    health_since: instance?.health_since ?? null,
+    pid: instance?.pid ?? null,
+    started_at: instance?.pid == null ? null : instance.started_at,
+    uptime_ms: instance?.pid == null || instance.started_at === null ? null : Math.max(0, now - instance.started_at),
+    restarts: instance?.restart_count ?? 0,
+    restarts_in_a_row: instance?.attempts ?? 0,
+    max_retries: instance?.restart_policy.max_retries ?? null,
+    next_restart: instance?.next_restart ?? null,
+    last_exit: instance?.last_exit ?? null,
+    config: raw === null ? null : redactConfig(raw),
+    config_hash: instance?.config_hash ?? null,
+    argv,
+    env_keys: env,
+    probes: instance?.probes ?? [],
+    restart_history: instance?.restarts ?? [],
+    logs: { stdout: { path: logs.stdout, size: fileSize(logs.stdout) }, stderr: { path: logs.stderr, size: fileSize(logs.stderr) } }
+  }
+}
+
+type Described = ReturnType<typeof describeOf>
+
+const text = (described: Described, now: number) => {
+  const ago = (at: number | null) => (at === null ? "" : ` for ${formatAge(Math.max(0, now - at))}`)
+  const size = (bytes: number | null) => (bytes === null ? "not there yet" : formatSize(bytes))
+  const lines = [
+    paint.bold(described.name),
+    `  status     ${described.status}${described.desired === null ? " (never started)" : ` (wanted ${described.desired})`}`,
+    `  health     ${described.health ?? "-"}${described.health === null ? "" : ago(described.health_since)}`,
+    `  pid        ${described.pid ?? "-"}${described.started_at === null ? "" : `, started ${formatTime(described.started_at)}, up ${formatAge(described.uptime_ms ?? 0)}`}`,
+    `  restarts   ${described.restarts} in all, ${described.restarts_in_a_row} in a row${described.max_retries === null ? "" : ` (gives up after ${described.max_retries})`}; next ${described.next_restart === null ? "-" : `#${described.next_restart.attempt} at ${formatTime(described.next_restart.due_at)}`}`,
+    `  last exit  ${described.last_exit === null ? "-" : `${exitText(described.last_exit)} at ${formatTime(described.last_exit.at)}`}`,
+    `  argv       ${described.argv === null ? "- (not started yet)" : described.argv.join(" ")}`,
+    `  env keys   ${described.env_keys.join(", ") || "-"}`,
+    `  stdout     ${described.logs.stdout.path} (${size(described.logs.stdout.size)})`,
+    `  stderr     ${described.logs.stderr.path} (${size(described.logs.stderr.size)}: llama-server logs there)`,
+    "",
+    paint.bold(`config${described.config_hash === null ? " (on disk, not applied yet)" : " (in effect)"}, secrets hidden`),
+    described.config === null ? "  -" : JSON.stringify(described.config, null, 2).replace(/^/gm, "  ")
+  ]
+  if (described.probes.length > 0) {
+    lines.push("", paint.bold(`last ${described.probes.length} probes`), renderTable(
+      [{ header: "time" }, { header: "result" }, { header: "status" }, { header: "latency" }, { header: "path" }, { header: "reason", wrap: true }],
+      described.probes.map((probe) => [formatTime(probe.at), probe.result, probe.status === null ? "-" : String(probe.status), `${probe.latency_ms} ms`, probe.path, probe.reason ?? ""])
+    ))
+  }
+  if (described.restart_history.length > 0) {
+    lines.push("", paint.bold("restarts"), renderTable(
+      [{ header: "when" }, { header: "attempt" }, { header: "why" }, { header: "exit" }, { header: "delay" }],
+      described.restart_history.map((restart) => [formatTime(restart.at), String(restart.attempt), restart.reason, exitText(restart.exit), `${restart.delay_ms} ms`])
+    ))
+  }
+  return lines.join("\n")
+}
+
+export const describe = Command.make(
+  "describe",
+  { name: Args.text({ name: "name" }).pipe(Args.withDescription("The instance")), home: homeOption, json: jsonOption },
+  (options) =>
+    Effect.gen(function* () {
+      const home = homeFrom(options.home)
+      const read = Effect.gen(function* () {
+        const journal = yield* Journal
+        const [spawned] = yield* journal.readLast({ instance: options.name, types: ["ProcessSpawned"] }, 1)
+        return { state: yield* currentState, argv: spawned?.event._tag === "ProcessSpawned" ? spawned.event.argv : null }
+      })
+      const found = yield* withJournal(home, "read")(read).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
+      const instance = found?.state.instances[options.name]
+      const onDisk = Either.getOrUndefined(yield* readJsonFile(configFile(home, options.name)))
+      if (instance === undefined && onDisk === undefined) {
+        return yield* new BadOption({ option: "NAME", problem: `no instance "${options.name}" in ${home}`, hint: "orch ps lists them" })
+      }
+      const now = yield* Clock.currentTimeMillis
+      const described = describeOf(home, options.name, instance, onDisk, found?.argv ?? null, now)
+      yield* options.json ? printJson(described) : Console.log(text(described, now))
+    })
+).pipe(Command.withDescription("Show one instance: status, health, pid and uptime, restarts, argv, env keys, logs, the config in effect (secrets hidden), the last probes and restarts"))
