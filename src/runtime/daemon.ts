@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process"
-import { Clock, Effect, Either, FiberMap, Runtime, Schema, Stream } from "effect"
+import { Clock, Effect, Either, FiberMap, Runtime, Schedule, Schema, Stream } from "effect"
 import { journalDir } from "../config/home.js"
 import { InstanceConfig } from "../domain/config.js"
 import type { Event } from "../domain/events.js"
@@ -8,12 +8,13 @@ import { decideRestart, reconcile } from "../domain/supervise.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { acquireDaemonLock } from "./lock.js"
+import { LOG_CHECK_MS, rotateIfLarge } from "./log-rotation.js"
 import { findMarked, isAlive } from "./proc.js"
 import { makeAlarm } from "./alarm.js"
 import { makeProbeBatch } from "./probe-batch.js"
 import { probeLoop } from "./probe-loop.js"
 import { makeProber } from "./prober.js"
-import { spawnServer, stderrTail } from "./spawn.js"
+import { logFiles, spawnServer, stderrTail } from "./spawn.js"
 import { stopProcess } from "./stop.js"
 
 /** A server that exits this soon after its spawn did not start: SpawnFailed, with its stderr. */
@@ -197,6 +198,19 @@ export const runDaemon = (home: string, version: string) =>
       }
       yield* alarm.set(nextDue, Effect.suspend(() => reconcileAll))
     }))
+
+    // ---- logs: rotated by size while their servers run ------------------------------------------
+    const rotateLogs = Effect.suspend(() => Effect.forEach([...tracked.keys()], (name) =>
+      Either.match(decodeConfig(state.instances[name]?.config ?? undefined), {
+        onLeft: () => Effect.void,
+        onRight: (config) =>
+          Effect.forEach(["stdout", "stderr"] as const, (stream) =>
+            Effect.try(() => rotateIfLarge(logFiles(home, name)[stream], config.logs.max_size, config.logs.keep)).pipe(
+              Effect.flatMap((size) => (size === undefined ? Effect.void : record(name, { _tag: "LogRotated", stream, size }))),
+              Effect.catchAll((error) => Effect.logWarning(`${name}: could not rotate its ${stream} log: ${String(error)}`))
+            ), { discard: true })
+      }), { discard: true }))
+    yield* Effect.forkScoped(Effect.repeat(rotateLogs, Schedule.spaced(LOG_CHECK_MS)))
 
     // ---- the supervisor: fold the tail, reconcile ----------------------------------------------
     yield* reconcileAll
