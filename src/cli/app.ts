@@ -7,6 +7,7 @@ import { health } from "./health.js"
 import { events } from "./events.js"
 import { init } from "./init.js"
 import { journal } from "./journal.js"
+import { logs } from "./logs.js"
 import { ps } from "./ps.js"
 import { replay } from "./replay.js"
 import { restart } from "./restart.js"
@@ -14,5 +15,5 @@ import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([up, down, restart, ps, describe, health, init, config, events, replay, journal, daemon])
+  Command.withSubcommands([up, down, restart, ps, logs, describe, health, init, config, events, replay, journal, daemon])
 )

@@ -1,0 +1,46 @@
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Effect, Either, Option } from "effect"
+import { configFile } from "../config/home.js"
+import { readJsonFile } from "../config/read.js"
+import { Journal } from "../journal/Journal.js"
+import { logFiles } from "../runtime/spawn.js"
+import { BadOption } from "./errors.js"
+import { withJournal } from "./home-journal.js"
+import { followFrom, readRange, sizeOf, startOfLastLines } from "./log-file.js"
+import { homeFrom, homeOption } from "./options.js"
+
+/** How often --follow looks at the file: a person reading does not notice 250 ms. */
+export const FOLLOW_POLL_MS = 250
+
+const write = (bytes: Buffer) => Effect.sync(() => void (bytes.length > 0 && process.stdout.write(bytes)))
+
+export const logs = Command.make(
+  "logs",
+  {
+    name: Args.text({ name: "name" }).pipe(Args.withDescription("The instance")),
+    tail: Options.integer("tail").pipe(Options.withAlias("n"), Options.withPseudoName("N"), Options.optional, Options.withDescription("Only the last N lines (default: all)")),
+    follow: Options.boolean("follow").pipe(Options.withAlias("f"), Options.withDescription("Keep printing what the server writes, across rotations, until Ctrl-C (default: off)")),
+    stderr: Options.boolean("stderr").pipe(
+      Options.withDescription("Show stderr instead of stdout (default: stdout). llama-server writes nearly all its log to stderr: loading, requests, errors")
+    ),
+    home: homeOption
+  },
+  (options) =>
+    Effect.gen(function* () {
+      const home = homeFrom(options.home)
+      const onDisk = Either.isRight(yield* readJsonFile(configFile(home, options.name)))
+      const known = onDisk || (yield* withJournal(home, "read")(Effect.flatMap(Journal, (journal) => journal.readLast({ instance: options.name }, 1))).pipe(
+        Effect.map((found) => found.length > 0),
+        Effect.catchTag("NoJournal", () => Effect.succeed(false))
+      ))
+      if (!known) return yield* new BadOption({ option: "NAME", problem: `no instance "${options.name}" in ${home}`, hint: "orch ps lists them" })
+      const file = logFiles(home, options.name)[options.stderr ? "stderr" : "stdout"]
+      const size = sizeOf(file)
+      if (size === undefined && !options.follow) return yield* Console.error(`${options.name} has written nothing yet (${file})`)
+      const from = size === undefined ? 0 : startOfLastLines(file, size, Option.getOrUndefined(options.tail))
+      yield* write(readRange(file, from, size ?? 0))
+      if (!options.follow) return
+      const follower = followFrom(file, size ?? 0)
+      yield* Effect.forever(Effect.zipRight(Effect.sleep(FOLLOW_POLL_MS), Effect.suspend(() => write(follower.next()))))
+    })
+).pipe(Command.withDescription("Print an instance's log (stdout; --stderr for llama-server's own log); --follow keeps printing"))
