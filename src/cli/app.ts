@@ -1,6 +1,7 @@
 import { Command } from "@effect/cli"
 import { config } from "./config.js"
 import { daemon } from "./daemon.js"
+import { dashboard } from "./dashboard.js"
 import { describe } from "./describe.js"
 import { down } from "./down.js"
 import { health } from "./health.js"
@@ -15,5 +16,5 @@ import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([up, down, restart, ps, logs, describe, health, init, config, events, replay, journal, daemon])
+  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon])
 )

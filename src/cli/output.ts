@@ -46,8 +46,11 @@ export interface Column {
   readonly wrap?: boolean
 }
 
+/** No lines between rows: for screens where every line counts. */
+const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" }
+
 /** A bordered table; wraps long cells only on a terminal, so piped output stays greppable. */
-export const renderTable = (columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+export const renderTable = (columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<string>>, options: { readonly compact?: boolean } = {}): string => {
   const width = process.stdout.isTTY === true ? process.stdout.columns : undefined
   const natural = columns.map((column, index) =>
     Math.max(column.header.length, ...rows.map((row) => (row[index] ?? "").replace(ANSI, "").length)) + 2
@@ -64,7 +67,8 @@ export const renderTable = (columns: ReadonlyArray<Column>, rows: ReadonlyArray<
     colWidths,
     wordWrap: true,
     wrapOnWordBoundary: true,
-    style: { head: [], border: [] }
+    style: { head: [], border: [] },
+    ...(options.compact === true ? { chars: COMPACT } : {})
   })
   for (const row of rows) table.push([...row])
   return table.toString()

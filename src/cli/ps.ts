@@ -13,7 +13,7 @@ import { formatAge } from "./time.js"
 
 const orDash = (value: string | number | null) => (value === null ? "-" : String(value))
 
-const tableOf = (rows: ReadonlyArray<PsRow>) =>
+export const tableOf = (rows: ReadonlyArray<PsRow>, options: { readonly compact?: boolean } = {}) =>
   renderTable(
     ["name", "pid", "port", "backend", "device", "model", "status", "health", "uptime", "restarts"].map((header) => ({ header })),
     rows.map((row) => {
@@ -24,16 +24,23 @@ const tableOf = (rows: ReadonlyArray<PsRow>) =>
         row.uptime_ms === null ? "-" : formatAge(row.uptime_ms), String(row.restarts)
       ]
       return row.status === "stopped" || row.status === "new" ? cells.map((cell) => paint.dim(cell)) : cells
-    })
+    }),
+    options
   )
+
+/** Every instance of a home, from the journal's fold and the configs on disk. */
+export const readRows = (home: string) =>
+  Effect.gen(function* () {
+    const state = yield* withJournal(home, "read")(currentState).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
+    const disk = new Map<string, unknown>()
+    for (const name of (yield* discoverInstances(home)).names) disk.set(name, Either.getOrUndefined(yield* readJsonFile(configFile(home, name))))
+    return psRows(Object.values(state?.instances ?? {}), disk, yield* Clock.currentTimeMillis)
+  })
 
 export const ps = Command.make("ps", { home: homeOption, json: jsonOption }, (options) =>
   Effect.gen(function* () {
     const home = homeFrom(options.home)
-    const state = yield* withJournal(home, "read")(currentState).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
-    const disk = new Map<string, unknown>()
-    for (const name of (yield* discoverInstances(home)).names) disk.set(name, Either.getOrUndefined(yield* readJsonFile(configFile(home, name))))
-    const rows = psRows(Object.values(state?.instances ?? {}), disk, yield* Clock.currentTimeMillis)
+    const rows = yield* readRows(home)
     if (options.json) return yield* printJson(rows)
     if (rows.length === 0) {
       return yield* Console.log(`No instances in ${home} yet. Create one with \`orch init NAME --model PATH\`, then start it with \`orch up NAME\`.`)
