@@ -6,33 +6,13 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
-import type { Event, NewEvent } from "../src/domain/events.js"
-import { Journal, JournalLive } from "../src/journal/Journal.js"
+import { Journal } from "../src/journal/Journal.js"
 import { currentState, replay } from "../src/journal/projection.js"
+import { fill, probe, run } from "./journal-fill.js"
 import { median, percentile, report } from "./stats.js"
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "orch-bench-"))
-const run = <A, E>(file: string, effect: Effect.Effect<A, E, Journal>) => Effect.runPromise(Effect.scoped(Effect.provide(effect, JournalLive(file))))
 const now = () => performance.now()
-
-const probe = (i: number): Event => ({ _tag: "HealthProbed", result: i % 50 === 0 ? "timeout" : "ok", status: i % 50 === 0 ? null : 200, latency_ms: i % 17, path: "/health" })
-/** Mostly probes, with the lifecycle events of 20 instances between them. */
-const mixed = (i: number): NewEvent => {
-  const instance = `model-${i % 20}`
-  if (i % 97 === 0) return { instance, event: { _tag: "ProcessSpawned", pid: 1000 + i, start_time: String(i), argv: ["llama-server", "--port", "8080"], stdout: "o", stderr: "e" } }
-  if (i % 89 === 0) return { instance, event: { _tag: "ProcessExited", pid: 1000 + i, code: null, signal: "SIGABRT", uptime_ms: 5_000 } }
-  if (i % 83 === 0) return { instance, event: { _tag: "RestartScheduled", attempt: 1, delay_ms: 1_000, due_at: i, reason: "exited" } }
-  if (i % 79 === 0) return { instance, event: { _tag: "StartRequested", by: "cli" } }
-  return { instance, event: probe(i) }
-}
-
-const fill = (file: string, count: number, from = 0) =>
-  run(file, Effect.gen(function* () {
-    const journal = yield* Journal
-    for (let i = from; i < from + count; i += 10_000) {
-      yield* journal.append(Array.from({ length: Math.min(10_000, from + count - i) }, (_, k) => mixed(i + k)))
-    }
-  }))
 
 const throughput = async () => {
   const file = path.join(work, "throughput", "orch.db")

@@ -1,10 +1,7 @@
 import { chmod } from "node:fs/promises"
 import { build } from "esbuild"
 
-// One bundled file: an unbundled Effect CLI took 870 ms to start here, a bundle 229 ms.
-await build({
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/orch.cjs",
+const common = {
   bundle: true,
   platform: "node",
   target: "node20",
@@ -15,7 +12,15 @@ await build({
   // jsonc-parser's "main" is a UMD build whose dynamic requires a bundle cannot follow.
   mainFields: ["module", "main"],
   external: ["better-sqlite3"],
-  banner: { js: "#!/usr/bin/env node" },
   logLevel: "warning"
-})
+}
+
+// Bundled: an unbundled Effect CLI took 870 ms to start here, a bundle 229 ms. `orch` itself is
+// a launcher of a few lines that loads the full CLI, or for `orch ps` a bundle without the CLI
+// framework (about half the start-up of the full one; bench/RESULTS.md).
+await Promise.all([
+  build({ ...common, entryPoints: ["src/main.ts"], outfile: "dist/orch-cli.cjs" }),
+  build({ ...common, entryPoints: ["src/fast-ps.ts"], outfile: "dist/orch-ps.cjs" }),
+  build({ ...common, entryPoints: ["src/bin.ts"], outfile: "dist/orch.cjs", sourcemap: false, banner: { js: "#!/usr/bin/env node" } })
+])
 await chmod("dist/orch.cjs", 0o755)

@@ -9,7 +9,7 @@ import { eventLine } from "./event-line.js"
 import { withJournal } from "./home-journal.js"
 import { homeFrom, homeOption } from "./options.js"
 import { paint } from "./output.js"
-import { readRows, tableOf } from "./ps.js"
+import { readRows, tableOf } from "./ps-output.js"
 import { enterScreen } from "./screen.js"
 import { formatTime } from "./time.js"
 

@@ -206,7 +206,7 @@ export const runDaemon = (home: string, version: string) =>
         onRight: (config) =>
           Effect.forEach(["stdout", "stderr"] as const, (stream) =>
             Effect.try(() => rotateIfLarge(logFiles(home, name)[stream], config.logs.max_size, config.logs.keep)).pipe(
-              Effect.flatMap((size) => (size === undefined ? Effect.void : record(name, { _tag: "LogRotated", stream, size }))),
+              Effect.flatMap((size) => (size === undefined ? Effect.void : Effect.asVoid(record(name, { _tag: "LogRotated", stream, size })))),
               Effect.catchAll((error) => Effect.logWarning(`${name}: could not rotate its ${stream} log: ${String(error)}`))
             ), { discard: true })
       }), { discard: true }))

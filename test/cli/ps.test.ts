@@ -7,7 +7,7 @@ import { addSim, servers, simHome } from "../support/daemon.js"
 import { tempHome } from "../support/home.js"
 import { on, spawned, withJournal } from "../support/journal.js"
 import { freePort } from "../support/net.js"
-import { orch } from "../support/orch.js"
+import { hasStackTrace, orch } from "../support/orch.js"
 
 const writeConfig = (home: string, name: string, config: Record<string, unknown>) => {
   fs.mkdirSync(path.join(home, "instances", name), { recursive: true })
@@ -22,6 +22,18 @@ describe("orch ps", () => {
     expect(run.stdout).toContain("orch init NAME --model PATH")
     expect(run.code).toBe(0)
     expect(orch(["ps", "--json", "--home", home]).stdout.trim()).toBe("[]")
+  })
+
+  it("hands what its fast path cannot read to the full CLI: a journal that is not one gives a message and exit 1", () => {
+    const home = tempHome()
+    fs.mkdirSync(path.join(home, "journal"), { recursive: true })
+    fs.writeFileSync(path.join(home, "journal", "orch.db"), "not a database at all, just some text that is long enough to be read")
+    const run = orch(["ps", "--home", home])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe("")
+    expect(run.stderr).toMatch(/^error: .*orch\.db/)
+    expect(hasStackTrace(run)).toBe(false)
+    expect(orch(["ps", "--help"]).stdout).toContain("--json")
   })
 
   it("lists configured and journaled instances as a table (NO_COLOR golden text)", async () => {
