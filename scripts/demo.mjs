@@ -1,8 +1,9 @@
 // The README's first command: orch supervising simulated llama-servers in a temporary home,
 // so it runs on a machine without llama.cpp. It starts two instances from this repository's
 // demo home (instances/), kills the daemon with -9, shows the next daemon adopting the same
-// servers, follows the crashing one through its restarts to the give-up, prints its health
-// and the journal, and cleans up every process it started.
+// servers, follows the crashing one through its restarts to the give-up, prints its health,
+// `orch ps`, `describe`, its log and the journal, and cleans up every process it started.
+// `orch dashboard` in another terminal shows it live (the home's path is printed first).
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -29,7 +30,7 @@ for (const name of ["demo-chat", "demo-flaky"]) {
 }
 
 try {
-  say(`a temporary home: ${home}`)
+  say(`a temporary home: ${home} (watch it live from another terminal: node dist/orch.cjs dashboard --home ${home})`)
   orch(["config", "lint"])
   orch(["up", "demo-chat", "demo-flaky"])
   orch(["daemon", "status"])
@@ -49,6 +50,9 @@ try {
   }
   orch(["health", "demo-flaky", "--last", "5"])
   orch(["health", "--all"])
+  orch(["ps"])
+  orch(["describe", "demo-flaky"])
+  orch(["logs", "demo-flaky", "--stderr", "--tail", "5"])
   orch(["events", "--instance", "demo-flaky", "--type", "ProcessSpawned,ProcessExited,ProcessLost,RestartScheduled,RestartGaveUp"])
   orch(["replay"])
 } finally {

@@ -6,7 +6,7 @@ import { readJsonFile } from "../config/read.js"
 import { buildEnv, redactConfig } from "../domain/argv.js"
 import { InstanceConfig } from "../domain/config.js"
 import type { InstanceState } from "../domain/instances.js"
-import { formatSize } from "../domain/size.js"
+import { humanSize } from "../domain/size.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { logFiles } from "../runtime/spawn.js"
@@ -65,7 +65,7 @@ type Described = ReturnType<typeof describeOf>
 
 const text = (described: Described, now: number) => {
   const ago = (at: number | null) => (at === null ? "" : ` for ${formatAge(Math.max(0, now - at))}`)
-  const size = (bytes: number | null) => (bytes === null ? "not there yet" : formatSize(bytes))
+  const size = (bytes: number | null) => (bytes === null ? "not there yet" : humanSize(bytes))
   const lines = [
     paint.bold(described.name),
     `  status     ${described.status}${described.desired === null ? " (never started)" : ` (wanted ${described.desired})`}`,

@@ -36,3 +36,11 @@ export const Size = (description: string) =>
       encode: (bytes) => ParseResult.succeed(formatSize(bytes))
     }
   ).annotations({ description: `${description} (bytes, or a string like "50MB"; 1 KB = 1024 bytes)` })
+
+/** For people: "1.6 KB", "12 MB", "512 B". formatSize is exact, for configs. */
+export const humanSize = (bytes: number): string => {
+  for (const [unit, size] of [["GB", 1024 ** 3], ["MB", 1024 ** 2], ["KB", 1024]] as const) {
+    if (bytes >= size) return `${(bytes / size).toFixed(bytes / size < 10 ? 1 : 0)} ${unit}`
+  }
+  return `${bytes} B`
+}
