@@ -13,7 +13,7 @@ import { readRows, tableOf } from "./ps-output.js"
 import { enterScreen } from "./screen.js"
 import { formatTime } from "./time.js"
 
-export const REFRESH_MS = 1_000
+const REFRESH_MS = 1_000
 /** Probes would crowd out everything else; their outcome is in the health column. */
 const SHOWN_TYPES = EVENT_TYPES.filter((type) => type !== "HealthProbed")
 

@@ -1,4 +1,3 @@
-import * as fs from "node:fs"
 import { Args, Command } from "@effect/cli"
 import { Clock, Console, Effect, Either, Schema } from "effect"
 import { configFile } from "../config/home.js"
@@ -12,19 +11,12 @@ import { currentState } from "../journal/projection.js"
 import { logFiles } from "../runtime/spawn.js"
 import { BadOption } from "./errors.js"
 import { withJournal } from "./home-journal.js"
+import { sizeOf } from "./log-file.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint, printJson, renderTable } from "./output.js"
 import { formatAge, formatTime } from "./time.js"
 
 const decodeConfig = Schema.decodeUnknownEither(InstanceConfig)
-
-const fileSize = (file: string) => {
-  try {
-    return fs.statSync(file).size
-  } catch {
-    return null
-  }
-}
 
 const exitText = (exit: { readonly code: number | null; readonly signal: string | null } | null) =>
   exit === null ? "-" : exit.signal ?? (exit.code === null ? "unknown" : `code ${exit.code}`)
@@ -57,7 +49,7 @@ const describeOf = (home: string, name: string, instance: InstanceState | undefi
     env_keys: env,
     probes: instance?.probes ?? [],
     restart_history: instance?.restarts ?? [],
-    logs: { stdout: { path: logs.stdout, size: fileSize(logs.stdout) }, stderr: { path: logs.stderr, size: fileSize(logs.stderr) } }
+    logs: { stdout: { path: logs.stdout, size: sizeOf(logs.stdout) ?? null }, stderr: { path: logs.stderr, size: sizeOf(logs.stderr) ?? null } }
   }
 }
 

@@ -32,15 +32,15 @@ export const readRange = (file: string, from: number, to: number): Buffer => {
 export const startOfLastLines = (file: string, size: number, lines: number | undefined): number => {
   if (lines === undefined) return 0
   if (lines <= 0) return size
-  // A final newline ends the last line; it does not start another.
-  let wanted = lines + 1
+  let found = 0
   let end = size
   while (end > 0) {
     const start = Math.max(0, end - CHUNK)
     const chunk = readRange(file, start, end)
     for (let i = chunk.length - 1; i >= 0; i--) {
-      if (chunk[i] !== 0x0a || (start + i === size - 1)) continue
-      if (--wanted === 1) return start + i + 1
+      // A final newline ends the last line; it does not start another.
+      if (chunk[i] !== 0x0a || start + i === size - 1) continue
+      if (++found === lines) return start + i + 1
     }
     end = start
   }

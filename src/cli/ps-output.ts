@@ -35,7 +35,7 @@ export const readRows = (home: string) =>
     return psRows(Object.values(state?.instances ?? {}), disk, yield* Clock.currentTimeMillis)
   })
 
-/** `orch ps`, for the command and for the fast path that skips the CLI framework (src/fast.ts). */
+/** `orch ps`, for the command and for the fast path that skips the CLI framework (src/fast-ps.ts). */
 export const showPs = (home: string, json: boolean) =>
   Effect.gen(function* () {
     const rows = yield* readRows(home)
