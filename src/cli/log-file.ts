@@ -10,6 +10,9 @@ export const sizeOf = (file: string) => {
   }
 }
 
+/** A whole small file as text; empty if it is not there. */
+export const readText = (file: string) => readRange(file, 0, sizeOf(file) ?? 0).toString("utf8")
+
 /** Bytes [from, to) of a file; empty if it is shorter or gone. */
 export const readRange = (file: string, from: number, to: number): Buffer => {
   if (to <= from) return Buffer.alloc(0)

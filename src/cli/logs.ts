@@ -1,13 +1,16 @@
 import { Args, Command, Options } from "@effect/cli"
-import { Console, Effect, Either, Option } from "effect"
+import { Clock, Console, Effect, Either, Option } from "effect"
 import { configFile } from "../config/home.js"
 import { readJsonFile } from "../config/read.js"
 import { Journal } from "../journal/Journal.js"
+import { offsetSince } from "../domain/log-marks.js"
+import { marksOf } from "../runtime/log-rotation.js"
 import { logFiles } from "../runtime/spawn.js"
 import { BadOption } from "./errors.js"
 import { withJournal } from "./home-journal.js"
-import { followFrom, readRange, sizeOf, startOfLastLines } from "./log-file.js"
+import { followFrom, readRange, readText, sizeOf, startOfLastLines } from "./log-file.js"
 import { homeFrom, homeOption } from "./options.js"
+import { parseTimeArg } from "./time.js"
 
 /** How often --follow looks at the file: a person reading does not notice 250 ms. */
 export const FOLLOW_POLL_MS = 250
@@ -20,6 +23,11 @@ export const logs = Command.make(
     name: Args.text({ name: "name" }).pipe(Args.withDescription("The instance")),
     tail: Options.integer("tail").pipe(Options.withAlias("n"), Options.withPseudoName("N"), Options.optional, Options.withDescription("Only the last N lines (default: all)")),
     follow: Options.boolean("follow").pipe(Options.withAlias("f"), Options.withDescription("Keep printing what the server writes, across rotations, until Ctrl-C (default: off)")),
+    since: Options.text("since").pipe(
+      Options.withPseudoName("10m|TIME"),
+      Options.optional,
+      Options.withDescription("Only what was written since that long ago, or since a time (2026-11-24T09:00); to within 5 s, as logs carry no times of their own")
+    ),
     stderr: Options.boolean("stderr").pipe(
       Options.withDescription("Show stderr instead of stdout (default: stdout). llama-server writes nearly all its log to stderr: loading, requests, errors")
     ),
@@ -34,10 +42,14 @@ export const logs = Command.make(
         Effect.catchTag("NoJournal", () => Effect.succeed(false))
       ))
       if (!known) return yield* new BadOption({ option: "NAME", problem: `no instance "${options.name}" in ${home}`, hint: "orch ps lists them" })
+      const since = Option.isNone(options.since) ? undefined : parseTimeArg(options.since.value, yield* Clock.currentTimeMillis)
+      if (since !== undefined && Either.isLeft(since)) return yield* new BadOption({ option: "--since", problem: since.left, hint: "--since 10m, or --since 2026-11-24T09:00" })
       const file = logFiles(home, options.name)[options.stderr ? "stderr" : "stdout"]
       const size = sizeOf(file)
       if (size === undefined && !options.follow) return yield* Console.error(`${options.name} has written nothing yet (${file})`)
-      const from = size === undefined ? 0 : startOfLastLines(file, size, Option.getOrUndefined(options.tail))
+      const tailStart = size === undefined ? 0 : startOfLastLines(file, size, Option.getOrUndefined(options.tail))
+      const sinceStart = since === undefined ? 0 : offsetSince(readText(marksOf(file)), since.right)
+      const from = Math.min(size ?? 0, Math.max(tailStart, sinceStart))
       yield* write(readRange(file, from, size ?? 0))
       if (!options.follow) return
       const follower = followFrom(file, size ?? 0)

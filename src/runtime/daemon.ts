@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process"
-import { Clock, Effect, Either, FiberMap, Runtime, Schedule, Schema, Stream } from "effect"
+import { Cause, Clock, Effect, Either, FiberMap, Runtime, Schedule, Schema, Stream } from "effect"
 import { journalDir } from "../config/home.js"
 import { InstanceConfig } from "../domain/config.js"
 import type { Event } from "../domain/events.js"
@@ -8,7 +8,7 @@ import { decideRestart, reconcile } from "../domain/supervise.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { acquireDaemonLock } from "./lock.js"
-import { LOG_CHECK_MS, rotateIfLarge } from "./log-rotation.js"
+import { LOG_CHECK_MS, upkeep } from "./log-rotation.js"
 import { findMarked, isAlive } from "./proc.js"
 import { makeAlarm } from "./alarm.js"
 import { makeProbeBatch } from "./probe-batch.js"
@@ -199,18 +199,22 @@ export const runDaemon = (home: string, version: string) =>
       yield* alarm.set(nextDue, Effect.suspend(() => reconcileAll))
     }))
 
-    // ---- logs: rotated by size while their servers run ------------------------------------------
-    const rotateLogs = Effect.suspend(() => Effect.forEach([...tracked.keys()], (name) =>
+    // ---- logs: rotated by size and marked with their sizes while their servers run ---------------
+    const markedSizes = new Map<string, number | undefined>()
+    const logUpkeep = Effect.suspend(() => Effect.forEach([...tracked.keys()], (name) =>
       Either.match(decodeConfig(state.instances[name]?.config ?? undefined), {
         onLeft: () => Effect.void,
         onRight: (config) =>
           Effect.forEach(["stdout", "stderr"] as const, (stream) =>
-            Effect.try(() => rotateIfLarge(logFiles(home, name)[stream], config.logs.max_size, config.logs.keep)).pipe(
-              Effect.flatMap((size) => (size === undefined ? Effect.void : Effect.asVoid(record(name, { _tag: "LogRotated", stream, size })))),
-              Effect.catchAll((error) => Effect.logWarning(`${name}: could not rotate its ${stream} log: ${String(error)}`))
-            ), { discard: true })
+            Effect.gen(function* () {
+              const file = logFiles(home, name)[stream]
+              const looked = upkeep(file, config.logs, yield* Clock.currentTimeMillis, markedSizes.get(file))
+              markedSizes.set(file, looked.size)
+              if (looked.rotated !== undefined) yield* record(name, { _tag: "LogRotated", stream, size: looked.rotated })
+            }).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`${name}: could not look after its ${stream} log: ${Cause.pretty(cause)}`))),
+            { discard: true })
       }), { discard: true }))
-    yield* Effect.forkScoped(Effect.repeat(rotateLogs, Schedule.spaced(LOG_CHECK_MS)))
+    yield* Effect.forkScoped(Effect.repeat(logUpkeep, Schedule.spaced(LOG_CHECK_MS)))
 
     // ---- the supervisor: fold the tail, reconcile ----------------------------------------------
     yield* reconcileAll

@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import { markLine } from "../domain/log-marks.js"
 
 /** How often the daemon looks at the size of its servers' logs. */
 export const LOG_CHECK_MS = 5_000
@@ -20,5 +21,26 @@ export const rotateIfLarge = (file: string, maxSize: number, keep: number): numb
   for (let i = keep - 1; i >= 1; i--) if (fs.existsSync(`${file}.${i}`)) fs.renameSync(`${file}.${i}`, `${file}.${i + 1}`)
   fs.copyFileSync(file, `${file}.1`)
   fs.truncateSync(file, 0)
+  fs.rmSync(marksOf(file), { force: true })
   return size
+}
+
+export const marksOf = (file: string) => `${file}.marks`
+
+/** Notes the log's size beside it if it grew since `lastSize` (see domain/log-marks.ts): the size now. */
+export const markIfGrown = (file: string, at: number, lastSize: number | undefined): number | undefined => {
+  let size: number
+  try {
+    size = fs.statSync(file).size
+  } catch {
+    return lastSize
+  }
+  if (size !== lastSize && size > 0) fs.appendFileSync(marksOf(file), markLine(at, size))
+  return size
+}
+
+/** One look at one log: rotated if too large, then marked if grown. */
+export const upkeep = (file: string, limits: { readonly max_size: number; readonly keep: number }, at: number, lastSize: number | undefined) => {
+  const rotated = rotateIfLarge(file, limits.max_size, limits.keep)
+  return { rotated, size: markIfGrown(file, at, rotated === undefined ? lastSize : undefined) }
 }

@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { followFrom, startOfLastLines } from "../../src/cli/log-file.js"
+import { offsetSince } from "../../src/domain/log-marks.js"
 import { rotateIfLarge } from "../../src/runtime/log-rotation.js"
 import { addSim, servers, simHome } from "../support/daemon.js"
 import { tempHome } from "../support/home.js"
@@ -64,6 +65,13 @@ describe("orch logs", () => {
     expect(stdout.code).toBe(0)
     expect(stdout.stdout).toBe("")
 
+    // --since finds its start by the sizes the daemon marks beside the log every 5 s.
+    const marks = path.join(home, "instances", "chat", "logs", "stderr.log.marks")
+    await waitFor(async () => (fs.existsSync(marks) ? true : undefined), 8_000, 100)
+    expect(orch(["logs", "chat", "--stderr", "--since", "1h", "--home", home]).stdout).toBe(orch(["logs", "chat", "--stderr", "--home", home]).stdout)
+    const beforeTerm = new Date().toISOString()
+    expect(orch(["logs", "chat", "--stderr", "--since", beforeTerm, "--home", home]).stdout).toBe("")
+
     const follow = spawn(process.execPath, [ORCH, "logs", "chat", "--stderr", "-f", "-n", "0", "--home", home], { stdio: ["ignore", "pipe", "pipe"] })
     try {
       let seen = ""
@@ -73,6 +81,7 @@ describe("orch logs", () => {
       process.kill(servers(home)[0]!.pid, "SIGTERM")
       await waitFor(async () => (seen.includes("ignoring SIGTERM") ? true : undefined))
       expect(seen).toBe("srv    operator(): operator(): cleaning up before exit...\nsimulator: ignoring SIGTERM as asked (--sim-ignore-sigterm)\n")
+      expect(orch(["logs", "chat", "--stderr", "--since", beforeTerm, "--home", home]).stdout).toBe(seen)
     } finally {
       follow.kill("SIGKILL")
     }
@@ -83,5 +92,22 @@ describe("orch logs", () => {
     expect(run.code).toBe(1)
     expect(run.stderr).toContain('no instance "nope"')
     expect(hasStackTrace(run)).toBe(false)
+  })
+})
+
+describe("where --since starts", () => {
+  const marks = "1000 120\n2000 300\n3000 450\n"
+  it.each([
+    { since: 500, offset: 0 },
+    { since: 1000, offset: 120 },
+    { since: 2500, offset: 300 },
+    { since: 9000, offset: 450 }
+  ])("since $since: byte $offset", ({ since, offset }) => {
+    expect(offsetSince(marks, since)).toBe(offset)
+  })
+
+  it("reads no marks as the start of the file, and skips a torn last line", () => {
+    expect(offsetSince("", 5000)).toBe(0)
+    expect(offsetSince("1000 120\n20", 5000)).toBe(120)
   })
 })
