@@ -1,11 +1,12 @@
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, onTestFinished } from "vitest"
 import { rotateIfLarge } from "../../src/runtime/log-rotation.js"
 import { addSim, servers, simHome } from "../support/daemon.js"
 import { tempHome } from "../support/home.js"
 import { freePort } from "../support/net.js"
-import { orch } from "../support/orch.js"
+import { ORCH, orch } from "../support/orch.js"
 import { waitFor } from "../support/sim.js"
 
 describe("log rotation (copy-truncate)", () => {
@@ -32,6 +33,11 @@ describe("log rotation (copy-truncate)", () => {
     const port = await freePort()
     addSim(home, "chat", port, ["--sim-ignore-sigterm"], { logs: { max_size: 200, keep: 2 } })
     expect(orch(["up", "chat", "--home", home]).code).toBe(0)
+    // Someone follows the log from its end while the daemon rotates it under them.
+    const follow = spawn(process.execPath, [ORCH, "logs", "chat", "--stderr", "-f", "-n", "0", "--home", home], { stdio: ["ignore", "pipe", "pipe"] })
+    let followed = ""
+    follow.stdout.on("data", (chunk) => (followed += chunk))
+    onTestFinished(() => void follow.kill("SIGKILL"))
     const rotated = await waitFor(async () => {
       const lines = orch(["events", "--type", "LogRotated", "--json", "--home", home]).stdout.trim()
       return lines === "" ? undefined : lines.split("\n").map((line) => JSON.parse(line))
@@ -47,5 +53,8 @@ describe("log rotation (copy-truncate)", () => {
       return text.includes("ignoring SIGTERM") ? text : undefined
     })
     expect(after).toBe("srv    operator(): operator(): cleaning up before exit...\nsimulator: ignoring SIGTERM as asked (--sim-ignore-sigterm)\n")
+    // The follower saw the new lines once, and nothing it had already passed again.
+    await waitFor(async () => (followed.includes("ignoring SIGTERM") ? true : undefined))
+    expect(followed).toBe(after)
   })
 })
