@@ -4,6 +4,7 @@ import { journalDir, journalFile } from "../config/home.js"
 import { currentState } from "../journal/projection.js"
 import { runDaemon } from "../runtime/daemon.js"
 import { runningDaemon } from "../runtime/lock.js"
+import { autostartCommand, autostartInDaemon } from "./autostart.js"
 import { daemonLog, ensureDaemon, stopDaemon } from "./daemon-process.js"
 import { ExitCode } from "./errors.js"
 import { bad, ok } from "./findings.js"
@@ -15,9 +16,14 @@ import { by, request, watch } from "./requests.js"
 import { formatAge } from "./time.js"
 import { VERSION } from "./version.js"
 
-const run = Command.make("run", { home: homeOption }, (options) => {
+const autostartOption = Options.boolean("autostart").pipe(
+  Options.withDescription("Also ask for the instances of autostart.json to start, in their order (what a service manager runs at boot; default: off)")
+)
+
+const run = Command.make("run", { home: homeOption, autostart: autostartOption }, (options) => {
   const home = homeFrom(options.home)
-  return withJournal(home, "write")(runDaemon(home, VERSION)).pipe(
+  const daemon = Effect.zipRight(options.autostart ? Effect.fork(autostartInDaemon(home)) : Effect.void, runDaemon(home, VERSION))
+  return withJournal(home, "write")(daemon).pipe(
     // Another daemon holds the home: that is the state asked for, so exit 0.
     Effect.catchTag("AlreadyRunning", (error) => Console.log(`already running (pid ${error.pid ?? "unknown"})`))
   )
@@ -85,5 +91,5 @@ const status = Command.make("status", { home: homeOption, json: jsonOption }, (o
 
 export const daemon = Command.make("daemon").pipe(
   Command.withDescription("Run, start, stop or inspect the supervising daemon"),
-  Command.withSubcommands([run, start, stop, status])
+  Command.withSubcommands([run, start, stop, status, autostartCommand])
 )

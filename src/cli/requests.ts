@@ -62,6 +62,18 @@ export const request = (home: string, events: ReadonlyArray<{ readonly instance:
 
 export const by: Requester = "cli"
 
+/** What asking for a start records: the config if it is new or changed, then the request. */
+export const startEvents = (state: State, checked: Checked, requester: Requester): ReadonlyArray<{ readonly instance: string; readonly event: Event }> => {
+  const instance = state.instances[checked.name]
+  const changed = instance?.config_hash !== checked.hash
+  const running = instance?.pid !== null && instance?.pid !== undefined
+  return [
+    ...(changed ? [{ instance: checked.name, event: { _tag: "ConfigApplied", config: checked.raw, hash: checked.hash } as const }] : []),
+    // A running server with a changed config is restarted to take it, as docker compose recreates.
+    { instance: checked.name, event: changed && running ? { _tag: "RestartRequested", by: requester } as const : { _tag: "StartRequested", by: requester } as const }
+  ]
+}
+
 /** What `up` waits beyond the longest start period before it gives up. */
 const WAIT_MARGIN_MS = 30_000
 

@@ -1,12 +1,11 @@
 import { Command } from "@effect/cli"
 import { Clock, Console, Effect, Either } from "effect"
-import type { Event } from "../domain/events.js"
 import { currentState } from "../journal/projection.js"
 import { ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
 import { lifecycleOptions, healthySince } from "./lifecycle-options.js"
 import { homeFrom } from "./options.js"
-import { by, checkForUp, chooseNames, findingsFor, request, watch } from "./requests.js"
+import { by, checkForUp, chooseNames, findingsFor, request, startEvents, watch } from "./requests.js"
 
 export const up = Command.make(
   "up",
@@ -26,17 +25,7 @@ export const up = Command.make(
         Effect.gen(function* () {
           const state = yield* currentState
           const requestedAt = yield* Clock.currentTimeMillis
-          const events = checked.flatMap((result) => {
-            const { name, raw, hash } = Either.getOrThrow(result)
-            const instance = state.instances[name]
-            const changed = instance?.config_hash !== hash
-            const running = instance?.pid !== null && instance?.pid !== undefined
-            const requests: Array<{ instance: string; event: Event }> = []
-            if (changed) requests.push({ instance: name, event: { _tag: "ConfigApplied", config: raw, hash } })
-            // A running server with a changed config is restarted to take it, as docker compose recreates.
-            requests.push({ instance: name, event: changed && running ? { _tag: "RestartRequested", by } : { _tag: "StartRequested", by } })
-            return requests
-          })
+          const events = checked.flatMap((result) => startEvents(state, Either.getOrThrow(result), by))
           const after = yield* request(home, events, false)
           if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
           yield* watch(home, names, after, options.timeout, healthySince(requestedAt, false), false)

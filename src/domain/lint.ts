@@ -1,4 +1,4 @@
-import { Either, Option, ParseResult, Schema } from "effect"
+import { Either, Option, ParseResult, Schema, type SchemaAST as AST } from "effect"
 import { InstanceConfig } from "./config.js"
 import { formatDuration } from "./duration.js"
 import type { Finding } from "./findings.js"
@@ -7,17 +7,15 @@ import { didYouMean } from "./suggest.js"
 
 /** Pure config rules: the schema, rules across fields, and rules across instances. */
 
-const decode = Schema.decodeUnknownEither(InstanceConfig, { errors: "all", onExcessProperty: "error" })
+const hintFor = (ast: AST.AST, path: ReadonlyArray<PropertyKey>): string =>
+  Option.getOrElse(descriptionAt(ast, path), () => "see `orch config schema`")
 
-const hintFor = (path: ReadonlyArray<PropertyKey>): string =>
-  Option.getOrElse(descriptionAt(InstanceConfig.ast, path), () => "see `orch config schema`")
-
-const fromIssue = (issue: ParseResult.ArrayFormatterIssue): Finding => {
+const fromIssue = (ast: AST.AST) => (issue: ParseResult.ArrayFormatterIssue): Finding => {
   const field = formatPath(issue.path)
   switch (issue._tag) {
     case "Unexpected": {
       const key = String(issue.path[issue.path.length - 1])
-      const known = keysAt(InstanceConfig.ast, issue.path.slice(0, -1))
+      const known = keysAt(ast, issue.path.slice(0, -1))
       return {
         field,
         problem: `unknown key "${key}"`,
@@ -28,11 +26,20 @@ const fromIssue = (issue: ParseResult.ArrayFormatterIssue): Finding => {
       }
     }
     case "Missing":
-      return { field, problem: "is required", hint: hintFor(issue.path) }
+      return { field, problem: "is required", hint: hintFor(ast, issue.path) }
     default:
-      return { field, problem: issue.message, hint: hintFor(issue.path) }
+      return { field, problem: issue.message, hint: hintFor(ast, issue.path) }
   }
 }
+
+/** Decodes a parsed file against a schema of ours: the value, or every problem as a finding. */
+export const decodeWithFindings = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })
+  return (raw: unknown): Either.Either<A, ReadonlyArray<Finding>> =>
+    Either.mapLeft(decode(raw), (error) => ParseResult.ArrayFormatter.formatErrorSync(error).map(fromIssue(schema.ast)))
+}
+
+const decode = decodeWithFindings(InstanceConfig)
 
 /** Flags that orch writes itself from config fields; repeating them in `args` would fight it. */
 const OWNED_FLAGS: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
@@ -68,12 +75,9 @@ const crossFieldRules = (config: InstanceConfig): ReadonlyArray<Finding> => {
 
 /** Decodes a parsed config file: the config with defaults filled, or every problem found. */
 export const decodeConfig = (raw: unknown): Either.Either<InstanceConfig, ReadonlyArray<Finding>> =>
-  Either.match(decode(raw), {
-    onLeft: (error) => Either.left(ParseResult.ArrayFormatter.formatErrorSync(error).map(fromIssue)),
-    onRight: (config) => {
-      const findings = crossFieldRules(config)
-      return findings.length === 0 ? Either.right(config) : Either.left(findings)
-    }
+  Either.flatMap(decode(raw), (config) => {
+    const findings = crossFieldRules(config)
+    return findings.length === 0 ? Either.right(config) : Either.left(findings)
   })
 
 export interface Listener {
