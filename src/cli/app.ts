@@ -7,6 +7,7 @@ import { down } from "./down.js"
 import { health } from "./health.js"
 import { events } from "./events.js"
 import { init } from "./init.js"
+import { installService } from "./install-service.js"
 import { journal } from "./journal.js"
 import { logs } from "./logs.js"
 import { ps } from "./ps.js"
@@ -16,5 +17,5 @@ import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon])
+  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService])
 )
