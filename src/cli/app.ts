@@ -3,6 +3,7 @@ import { config } from "./config.js"
 import { daemon } from "./daemon.js"
 import { dashboard } from "./dashboard.js"
 import { describe } from "./describe.js"
+import { devices } from "./devices.js"
 import { down } from "./down.js"
 import { health } from "./health.js"
 import { events } from "./events.js"
@@ -17,5 +18,5 @@ import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService])
+  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService, devices])
 )

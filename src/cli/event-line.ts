@@ -40,6 +40,8 @@ export const summary = (event: Event): string => {
       return event.reason
     case "LogRotated":
       return `${event.stream}.log rotated at ${event.size} bytes`
+    case "DevicesListed":
+      return `${event.devices.length} device${event.devices.length === 1 ? "" : "s"}: ${event.devices.map((device) => device.name).join(", ") || "none"}`
     case "JournalCompacted":
       return `${event.deleted} probes before ${formatTime(event.older_than)} deleted; base snapshot at #${event.base_seq}`
   }

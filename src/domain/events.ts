@@ -75,6 +75,19 @@ export const LogRotated = Schema.TaggedStruct("LogRotated", {
   stream: Schema.Literal("stdout", "stderr"),
   size: Schema.Int.pipe(Schema.nonNegative())
 })
+export const Device = Schema.Struct({
+  name: Schema.String,
+  description: Schema.String,
+  total_mib: Schema.Int,
+  free_mib: Schema.Int
+})
+export type Device = typeof Device.Type
+/** What `<binary> --list-devices` printed: the devices, and any line not understood, kept as it was. */
+export const DevicesListed = Schema.TaggedStruct("DevicesListed", {
+  binary: Schema.Array(Schema.String),
+  devices: Schema.Array(Device),
+  unparsed: Schema.Array(Schema.String)
+})
 /** Old probes were deleted; `base_seq` is the snapshot that replays start from since. */
 export const JournalCompacted = Schema.TaggedStruct("JournalCompacted", {
   base_seq: Schema.Int.pipe(Schema.nonNegative()),
@@ -99,7 +112,8 @@ export const Event = Schema.Union(
   DaemonStarted,
   DaemonStopped,
   LogRotated,
-  JournalCompacted
+  JournalCompacted,
+  DevicesListed
 )
 export type Event = typeof Event.Type
 export type EventType = Event["_tag"]
@@ -123,7 +137,8 @@ export const EVENT_VERSIONS: { readonly [T in EventType]: number } = {
   DaemonStarted: 1,
   DaemonStopped: 1,
   LogRotated: 1,
-  JournalCompacted: 1
+  JournalCompacted: 1,
+  DevicesListed: 1
 }
 
 export const EVENT_TYPES = Object.keys(EVENT_VERSIONS) as ReadonlyArray<EventType>

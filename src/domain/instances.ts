@@ -281,6 +281,7 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
     case "DaemonStarted":
     case "DaemonStopped":
     case "JournalCompacted":
+    case "DevicesListed":
       return instance
   }
 }
