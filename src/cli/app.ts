@@ -4,6 +4,7 @@ import { daemon } from "./daemon.js"
 import { dashboard } from "./dashboard.js"
 import { describe } from "./describe.js"
 import { devices } from "./devices.js"
+import { doctor } from "./doctor.js"
 import { down } from "./down.js"
 import { health } from "./health.js"
 import { events } from "./events.js"
@@ -18,5 +19,5 @@ import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService, devices])
+  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService, devices, doctor])
 )

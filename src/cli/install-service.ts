@@ -11,7 +11,7 @@ import { bad, ok } from "./findings.js"
 import { homeFrom, homeOption } from "./options.js"
 import { paint } from "./output.js"
 
-const unitDir = (scope: "user" | "system") =>
+export const unitDir = (scope: "user" | "system") =>
   scope === "system" ? "/etc/systemd/system" : path.join(process.env["XDG_CONFIG_HOME"] ?? path.join(os.homedir(), ".config"), "systemd", "user")
 
 /** systemctl for this scope; its complaint if it fails (no systemd, no user session...). */

@@ -34,7 +34,7 @@ const VALUE_FLAGS = new Map([
   ["--sim-health-status", "healthStatus"], ["--sim-stop-ms", "stopMs"]
 ])
 const SWITCHES = new Map([
-  ["--metrics", "metrics"], ["--slots", "slots"], ["--no-slots", "noSlots"], ["--list-devices", "listDevices"],
+  ["--metrics", "metrics"], ["--slots", "slots"], ["--no-slots", "noSlots"], ["--list-devices", "listDevices"], ["--version", "version"],
   ["--sim-ignore-sigterm", "ignoreSigterm"]
 ])
 
@@ -62,6 +62,13 @@ const parseArgs = (argv) => {
 }
 
 const options = parseArgs(process.argv.slice(2))
+
+// Like llama.cpp's common arguments: the build number and commit, then the compiler, on stderr.
+if (options.version) {
+  log("version: 0 (simulator)")
+  log(`built with node ${process.version} for ${process.platform}-${process.arch}`)
+  process.exit(0)
+}
 
 if (options.listDevices) {
   process.stdout.write("Available devices:\n")

@@ -1,0 +1,139 @@
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Command } from "@effect/cli"
+import { Console, Effect, Stream } from "effect"
+import { checkBinary, checkLogsDir, checkModel, checkPort, resolveCommand } from "../config/checks.js"
+import { discoverInstances } from "../config/discover.js"
+import { configFile, journalDir } from "../config/home.js"
+import { loadConfig } from "../config/validate.js"
+import type { Finding } from "../domain/findings.js"
+import type { State } from "../domain/instances.js"
+import { serviceName } from "../domain/service.js"
+import { Journal } from "../journal/Journal.js"
+import { currentState } from "../journal/projection.js"
+import { runningDaemon } from "../runtime/lock.js"
+import { isAlive } from "../runtime/proc.js"
+import { ExitCode } from "./errors.js"
+import { withJournal } from "./home-journal.js"
+import { unitDir } from "./install-service.js"
+import { homeFrom, homeOption, jsonOption } from "./options.js"
+import { paint, printJson, renderTable } from "./output.js"
+
+interface Check {
+  readonly check: string
+  readonly status: "ok" | "warn" | "fail"
+  readonly detail: string
+  readonly fix: string
+}
+
+const passed = (check: string, detail: string): Check => ({ check, status: "ok", detail, fix: "" })
+const fromFindings = (check: string, findings: ReadonlyArray<Finding>, good: string): Check =>
+  findings.length === 0 ? passed(check, good) : { check, status: "fail", detail: findings.map((finding) => finding.problem).join("; "), fix: findings[0]!.hint }
+
+/** llama.cpp prints "version: 4589 (a1b2c3d)" for --version (on stderr). */
+const versionOf = (home: string, binary: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const command = yield* Effect.promise(() => resolveCommand(home, binary[0]!, process.env))
+    if (command === undefined) return undefined
+    const run = spawnSync(command, [...binary.slice(1), "--version"], { cwd: home, encoding: "utf8", timeout: 10_000, killSignal: "SIGKILL" })
+    const said = /version:\s*(\S+)\s*\(([^)]*)\)/.exec(`${run.stdout ?? ""}${run.stderr ?? ""}`)
+    return said === null ? undefined : `${said[1]} (${said[2]})`
+  })
+
+const instanceChecks = (home: string, name: string, state: State | undefined) =>
+  Effect.gen(function* () {
+    const file = configFile(home, name)
+    const loaded = yield* loadConfig(file, name)
+    if (loaded.config === undefined) return { checks: [fromFindings(`${name}: config`, loaded.findings, "")], binary: undefined }
+    const config = loaded.config
+    const running = state?.instances[name]
+    const ours = running?.pid != null && running.start_time !== null && isAlive(running.pid, running.start_time)
+    const checks = [
+      fromFindings(`${name}: model`, yield* checkModel(home, config), `${config.model.path} is a GGUF file`),
+      fromFindings(`${name}: binary`, yield* checkBinary(home, config), typeof config.binary === "string" ? config.binary : config.binary.join(" ")),
+      ours
+        ? passed(`${name}: port`, `${config.server.host}:${config.server.port} is held by its own server (pid ${running.pid})`)
+        : fromFindings(`${name}: port`, yield* checkPort(config), `${config.server.host}:${config.server.port} is free`),
+      fromFindings(`${name}: logs`, yield* checkLogsDir(file), "its logs folder can be written")
+    ]
+    return { checks, binary: typeof config.binary === "string" ? [config.binary] : [...config.binary] }
+  })
+
+const journalChecks = (home: string) =>
+  withJournal(home, "read")(
+    Effect.gen(function* () {
+      const journal = yield* Journal
+      const integrity = yield* journal.integrityCheck
+      const events = yield* Stream.runCount(journal.read())
+      const state = yield* currentState
+      const check: Check = integrity.length === 1 && integrity[0] === "ok"
+        ? passed("journal", `${events} events, SQLite integrity ok`)
+        : { check: "journal", status: "fail", detail: integrity.join("; "), fix: "see `orch journal check`" }
+      return { check, state: state as State | undefined }
+    })
+  ).pipe(
+    Effect.catchTag("NoJournal", () => Effect.succeed({ check: passed("journal", "none yet: the first `orch up` creates it"), state: undefined })),
+    Effect.catchAll((error) => Effect.succeed({ check: { check: "journal", status: "fail", detail: error._tag, fix: "see `orch journal check`" } as Check, state: undefined }))
+  )
+
+const writable = (dir: string) => {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Everything `orch doctor` looks at, each with its fix. */
+export const diagnose = (home: string) =>
+  Effect.gen(function* () {
+    const checks: Array<Check> = [
+      writable(home) ? passed("home", `${home} can be written`) : { check: "home", status: "fail", detail: `${home} cannot be written`, fix: "fix its permissions, or use another --home" }
+    ]
+    const journal = yield* journalChecks(home)
+    const discovered = yield* discoverInstances(home)
+    for (const finding of discovered.findings) checks.push({ check: `${finding.instance ?? "instances"}: folder`, status: "fail", detail: finding.problem, fix: finding.hint })
+    if (discovered.names.length === 0) checks.push({ check: "instances", status: "warn", detail: "none in this home", fix: "orch init NAME --model PATH" })
+    const binaries = new Map<string, ReadonlyArray<string>>()
+    for (const name of discovered.names) {
+      const found = yield* instanceChecks(home, name, journal.state)
+      checks.push(...found.checks)
+      if (found.binary !== undefined && found.checks.every((check) => !(check.check.endsWith(": binary") && check.status === "fail"))) binaries.set(found.binary.join(" "), found.binary)
+    }
+    for (const [shown, binary] of binaries) {
+      const version = yield* versionOf(home, binary)
+      checks.push(version === undefined
+        ? { check: "binary version", status: "warn", detail: `${shown} --version did not say its version`, fix: "check that it is llama.cpp's llama-server" }
+        : passed("binary version", `${shown}: version ${version}`))
+    }
+    checks.push(journal.check)
+    const daemon = runningDaemon(journalDir(home))
+    const wanted = Object.values(journal.state?.instances ?? {}).filter((instance) => instance.desired === "up").map((instance) => instance.name)
+    checks.push(daemon !== undefined
+      ? passed("daemon", `running (pid ${daemon.pid})`)
+      : wanted.length > 0
+        ? { check: "daemon", status: "fail", detail: `not running, while ${wanted.join(", ")} should be up`, fix: "orch daemon start" }
+        : passed("daemon", "not running; nothing is wanted up"))
+    const unit = ["user", "system"].map((scope) => path.join(unitDir(scope as "user" | "system"), `${serviceName(home)}.service`)).find((file) => fs.existsSync(file))
+    checks.push(unit !== undefined
+      ? passed("service", `installed: ${unit}`)
+      : { check: "service", status: "warn", detail: "not installed: the daemon does not start at boot", fix: "orch install-service" })
+    return checks
+  })
+
+const mark = { ok: paint.green("✓"), warn: paint.yellow("!"), fail: paint.red("✗") }
+
+export const doctor = Command.make("doctor", { home: homeOption, json: jsonOption }, (options) =>
+  Effect.gen(function* () {
+    const checks = yield* diagnose(homeFrom(options.home))
+    if (options.json) yield* printJson(checks)
+    else yield* Console.log(renderTable(
+      [{ header: "" }, { header: "check" }, { header: "detail", wrap: true }, { header: "fix", wrap: true }],
+      checks.map((check) => [mark[check.status], check.check, check.detail, check.fix]),
+      { compact: true }
+    ))
+    if (checks.some((check) => check.status === "fail")) return yield* new ExitCode({ code: 1 })
+  })
+).pipe(Command.withDescription("Check the machine and the home: binary and version, models, ports, folders, daemon, journal, service; a fix for each problem"))
