@@ -6,7 +6,7 @@ import { readJsonFile } from "../config/read.js"
 import { Autostart, type PlannedStart, duplicateNames, planStarts } from "../domain/autostart.js"
 import { formatDuration } from "../domain/duration.js"
 import type { Event } from "../domain/events.js"
-import type { FileFinding } from "../domain/findings.js"
+import type { FileFinding, Finding } from "../domain/findings.js"
 import { decodeWithFindings } from "../domain/lint.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
@@ -25,7 +25,7 @@ const decodeAutostart = decodeWithFindings(Autostart)
 const readPlan = (home: string) =>
   Effect.gen(function* () {
     const file = autostartFile(home)
-    const problems = (findings: ReadonlyArray<{ readonly field: string; readonly problem: string; readonly hint: string }>) =>
+    const problems = (findings: ReadonlyArray<Finding>) =>
       Either.left(findings.map((finding): FileFinding => ({ file, ...finding })))
     const parsed = yield* readJsonFile(file)
     if (Either.isLeft(parsed)) {
@@ -33,7 +33,7 @@ const readPlan = (home: string) =>
     }
     const decoded = decodeAutostart(parsed.right)
     // An entry is a name or an object: a bad object also fails as a name, which says nothing new.
-    const telling = (findings: ReadonlyArray<{ readonly field: string; readonly problem: string }>) => (finding: { readonly field: string; readonly problem: string }) =>
+    const telling = (findings: ReadonlyArray<Finding>) => (finding: Finding) =>
       !(finding.problem.startsWith("Expected string") && findings.some((other) => other.field.startsWith(`${finding.field}.`)))
     if (Either.isLeft(decoded)) return problems(decoded.left.filter(telling(decoded.left)))
     const known = new Set((yield* discoverInstances(home)).names)
@@ -46,9 +46,9 @@ const readPlan = (home: string) =>
     return findings.length > 0 ? problems(findings) : Either.right(planStarts(decoded.right))
   })
 
-/** The plan with every config checked as `up` checks them: what to start, or every problem. */
 type Planned = ReadonlyArray<{ readonly start: PlannedStart; readonly checked: Checked }>
 
+/** The plan with every config checked as `up` checks them: what to start, or every problem. */
 const checkedPlan = (home: string): Effect.Effect<Either.Either<Planned, ReadonlyArray<FileFinding>>> =>
   Effect.gen(function* () {
     const plan = yield* readPlan(home)
