@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Chunk, Effect, Fiber, Option, Stream } from "effect"
 import { describe, expect, it } from "vitest"
-import { Journal, JournalLive } from "../../src/journal/Journal.js"
+import { Journal, JournalLive, TAIL_POLL_MS } from "../../src/journal/Journal.js"
 import { currentState, replay, verify } from "../../src/journal/projection.js"
 import { journalIn, on, probe, rawDb, spawned, withJournal } from "../support/journal.js"
 
@@ -174,6 +174,33 @@ describe("tail", () => {
       })
     )
     expect(seen.map((envelope) => [envelope.seq, envelope.instance])).toEqual([[2, "wanted"], [3, "wanted"]])
+  })
+  it("is woken by another writer's commits, not by its poll", async () => {
+    const file = journalIn()
+    await withJournal(file, Effect.flatMap(Journal, (journal) => journal.lastSeq))
+    const waits = await withJournal(
+      file,
+      Effect.gen(function* () {
+        const journal = yield* Journal
+        const seenAt: Array<number> = []
+        const fiber = yield* Effect.fork(Stream.runForEach(Stream.take(journal.tail(), 5), () => Effect.sync(() => void seenAt.push(performance.now()))))
+        const other = rawDb(file)
+        const insert = other.prepare("INSERT INTO events (at, instance, type, v, data) VALUES (?, 'a', 'StartRequested', 2, '{\"by\":\"cli\"}')")
+        const waits: Array<number> = []
+        for (let i = 0; i < 5; i++) {
+          yield* Effect.sleep(50)
+          const at = performance.now()
+          insert.run(Date.now())
+          while (seenAt.length <= i && performance.now() - at < 5_000) yield* Effect.sleep(1)
+          waits.push((seenAt[i] ?? Number.POSITIVE_INFINITY) - at)
+        }
+        other.close()
+        yield* Fiber.join(fiber)
+        return waits
+      })
+    )
+    // A poll would take up to TAIL_POLL_MS.watched (1 s) for some of them.
+    for (const wait of waits) expect(wait).toBeLessThan(TAIL_POLL_MS.watched / 2)
   })
 })
 
