@@ -37,20 +37,42 @@ describe("probeLoop", () => {
     Effect.gen(function* () {
       const server = yield* run(scripted(["loading", "loading", "loading", "ok"]), { interval: 2_000, start_period: 60_000 }, 6_000)
       expect(START_PROBE_MS).toBe(500)
-      expect(server.started).toEqual([0, 500, 1_000, 1_500, 3_500, 5_500])
+      // After the success the next probe joins the 2 s grid, once sooner than the interval.
+      expect(server.started).toEqual([0, 500, 1_000, 1_500, 2_000, 4_000, 6_000])
       expect(server.recorded).toEqual(server.started)
     }))
 
   it.effect("goes over to the interval when the start period ends without a success", () =>
     Effect.gen(function* () {
       const server = yield* run(scripted(["loading"]), { interval: 2_000, start_period: 1_200 }, 5_500)
-      expect(server.started).toEqual([0, 500, 1_000, 3_000, 5_000])
+      expect(server.started).toEqual([0, 500, 1_000, 2_000, 4_000])
     }))
 
   it.effect("probes at the interval when it is shorter than START_PROBE_MS", () =>
     Effect.gen(function* () {
       const server = yield* run(scripted(["loading", "ok"]), { interval: 200, start_period: 60_000 }, 1_000)
       expect(server.started).toEqual([0, 200, 400, 600, 800, 1_000])
+    }))
+
+  it.effect("probes servers started at different times in the same instants, never later than the interval", () =>
+    Effect.gen(function* () {
+      const first = scripted(["ok"])
+      const second = scripted(["ok"])
+      const healthcheck = { interval: 1_000, start_period: 0 }
+      const fibers = [yield* Effect.fork(probeLoop(first.probe, first.record, healthcheck))]
+      yield* TestClock.adjust(300)
+      fibers.push(yield* Effect.fork(probeLoop(second.probe, second.record, healthcheck)))
+      yield* TestClock.adjust(3_700)
+      yield* Effect.forEach(fibers, Fiber.interrupt)
+      expect(first.started).toEqual([1_000, 2_000, 3_000, 4_000])
+      expect(second.started).toEqual([1_000, 2_000, 3_000, 4_000])
+    }))
+
+  it.effect("a starting server joins the grid after its first probe", () =>
+    Effect.gen(function* () {
+      yield* TestClock.adjust(1_300)
+      const server = yield* run(scripted(["loading", "ok"]), { interval: 1_000, start_period: 60_000 }, 3_000)
+      expect(server.started).toEqual([1_300, 1_500, 2_000, 3_000, 4_000])
     }))
 
   it.effect("keeps a fixed rate: probes slower than the interval delay the next, never overlap or pile up", () =>
