@@ -3,6 +3,7 @@ import { Client, type Dispatcher, errors } from "undici"
 import type { InstanceConfig } from "../domain/config.js"
 import type { EventOf } from "../domain/events.js"
 import { type Deep, apiKeyOf, classifyAnswer, classifyDeep, deepRequest, servesAlias } from "../domain/health.js"
+import { makeTimeLimit } from "./time-limit.js"
 
 type Probed = EventOf<"HealthProbed">
 
@@ -52,34 +53,36 @@ export const makeProber = (name: string, config: InstanceConfig) =>
     const apiKey = apiKeyOf(config.args, config.env)
     const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }
     const jsonHeaders = { ...headers, "content-type": "application/json" }
+    const limit = yield* makeTimeLimit(timeout)
     /**
      * One request on the kept-alive connection. undici's dispatch with a handler of our own: a
      * hundred servers probed every second made request()'s body stream and AbortSignal a third
-     * of the daemon's work. Bounded by Effect's clock; its interruption aborts the request, and
-     * undici drops the connection of an aborted request, so a hung server cannot block the next
-     * probe. undici's own timeouts above 1 s are coarse (±0.5 s) and only a backstop.
+     * of the daemon's work. Bounded by Effect's clock; past the limit, or when interrupted, the
+     * request is aborted, and undici drops the connection of an aborted request, so a hung server
+     * cannot block the next probe. undici's own timeouts above 1 s are coarse (±0.5 s) and only a
+     * backstop.
      */
     const call = (target: string, method: "GET" | "POST" = "GET", body?: string) =>
-      Effect.async<Answer, unknown>((resume) => {
+      limit<Answer, unknown>((resume) => {
         let controller: Dispatcher.DispatchController | undefined
-        let interrupted = false
+        let stopped = false
         let status = 0
         const chunks: Array<Buffer> = []
         client.dispatch({ path: target, method, headers: body === undefined ? headers : jsonHeaders, body: body ?? null }, {
           onRequestStart: (started) => {
             controller = started
-            if (interrupted) started.abort(new Error("probe interrupted"))
+            if (stopped) started.abort(new Error("probe stopped"))
           },
           onResponseStart: (_, statusCode) => void (status = statusCode),
           onResponseData: (_, chunk) => void chunks.push(chunk),
           onResponseEnd: () => resume(Effect.succeed({ status, body: Buffer.concat(chunks).toString("utf8") })),
           onResponseError: (_, error) => resume(Effect.fail(error))
         })
-        return Effect.sync(() => {
-          interrupted = true
-          controller?.abort(new Error("probe interrupted"))
-        })
-      }).pipe(Effect.timeout(timeout))
+        return () => {
+          stopped = true
+          controller?.abort(new Error("probe stopped"))
+        }
+      })
 
     /** /health can answer 200 from a server whose task queue is stuck: ask the queue itself. */
     const deepProbe = (deep: Deep, latencyBefore: number) =>
