@@ -3,6 +3,7 @@ import { Clock, Console, Effect, Option } from "effect"
 import { journalDir, journalFile } from "../config/home.js"
 import { currentState } from "../journal/projection.js"
 import { runDaemon } from "../runtime/daemon.js"
+import { tuneDaemonHeap } from "../runtime/daemon-env.js"
 import { runningDaemon } from "../runtime/lock.js"
 import { autostartCommand, autostartInDaemon } from "./autostart.js"
 import { daemonLog, ensureDaemon, stopDaemon } from "./daemon-process.js"
@@ -22,7 +23,10 @@ const autostartOption = Options.boolean("autostart").pipe(
 
 const run = Command.make("run", { home: homeOption, autostart: autostartOption }, (options) => {
   const home = homeFrom(options.home)
-  const daemon = Effect.zipRight(options.autostart ? Effect.fork(autostartInDaemon(home)) : Effect.void, runDaemon(home, VERSION))
+  const daemon = Effect.sync(tuneDaemonHeap).pipe(
+    Effect.zipRight(options.autostart ? Effect.fork(autostartInDaemon(home)) : Effect.void),
+    Effect.zipRight(runDaemon(home, VERSION))
+  )
   return withJournal(home, "write")(daemon).pipe(
     // Another daemon holds the home: that is the state asked for, so exit 0.
     Effect.catchTag("AlreadyRunning", (error) => Console.log(`already running (pid ${error.pid ?? "unknown"})`))

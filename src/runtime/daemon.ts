@@ -31,7 +31,19 @@ interface Tracked {
   stopping: boolean
 }
 
-const decodeConfig = Schema.decodeUnknownEither(InstanceConfig)
+const decodeEither = Schema.decodeUnknownEither(InstanceConfig)
+const decoded = new WeakMap<object, ReturnType<typeof decodeEither>>()
+/**
+ * An instance's applied config, decoded once: folds keep the same object until the next
+ * ConfigApplied, and decoding a hundred every 5 s for the logs' upkeep was a tenth of the daemon's
+ * garbage.
+ */
+const decodeConfig = (config: unknown) => {
+  if (typeof config !== "object" || config === null) return decodeEither(config)
+  let result = decoded.get(config)
+  if (result === undefined) decoded.set(config, (result = decodeEither(config)))
+  return result
+}
 
 /**
  * The single actor (DESIGN.md §2): it alone spawns, stops and watches servers. It folds the

@@ -34,6 +34,7 @@ describe("orch install-service", () => {
     expect(run.stdout).toContain("KillMode=process")
     expect(run.stdout).toContain("Restart=on-failure")
     expect(run.stdout).toContain("Environment=MALLOC_MMAP_THRESHOLD_=32768")
+    expect(run.stdout).toContain("Environment=NODE_OPTIONS=--max-semi-space-size=4")
     expect(run.stdout).toContain(scope === "--user" ? "WantedBy=default.target" : "WantedBy=multi-user.target")
     const verified = verify(run.stdout, name)
     expect(verified.stderr).toBe("")

@@ -24,17 +24,18 @@ describe("orch up, down, restart", () => {
     const home = simHome()
     const port = await freePort()
     addSim(home, "chat", port)
-    const upRun = orch(["up", "chat", "--home", home])
+    // No NODE_OPTIONS of the test runner's: the daemon's tuning is then added, and must not reach the server.
+    const upRun = orch(["up", "chat", "--home", home], { env: { NODE_OPTIONS: undefined } })
     expect(upRun.stdout).toMatch(/started the daemon \(pid \d+\)/)
     expect(upRun.stdout).toMatch(/chat: HealthProbed ok 200/)
     expect(upRun.stdout).toMatch(/✓ chat: healthy \(pid \d+/)
     expect(upRun.code).toBe(0)
     expect((await request(port, "/health")).body).toBe('{"status":"ok"}')
     const [first] = servers(home)
-    // The daemon's malloc tuning is its own: the server gets the environment orch was run with.
+    // The daemon's memory tuning is its own: the server gets the environment orch was run with.
     const environ = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")
-    expect(environ(daemonPid(home)!)).toContain("MALLOC_MMAP_THRESHOLD_=32768")
-    expect(environ(first!.pid).filter((entry) => /^(MALLOC_MMAP_THRESHOLD_|LLAMA_ORCH_DAEMON_ONLY)=/.test(entry))).toEqual([])
+    expect(environ(daemonPid(home)!)).toEqual(expect.arrayContaining(["MALLOC_MMAP_THRESHOLD_=32768", "NODE_OPTIONS=--max-semi-space-size=4"]))
+    expect(environ(first!.pid).filter((entry) => /^(MALLOC_MMAP_THRESHOLD_|NODE_OPTIONS|LLAMA_ORCH_DAEMON_ONLY)=/.test(entry))).toEqual([])
 
     expect(orch(["restart", "chat", "--home", home]).code).toBe(0)
     const [second] = servers(home)
