@@ -3,67 +3,160 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Command, Options } from "@effect/cli"
-import { Console, Effect } from "effect"
-import { serviceName, systemdUnit } from "../domain/service.js"
+import { Console, Effect, Option } from "effect"
+import { journalDir } from "../config/home.js"
+import { type ServiceSpec, launchdPlist, nssmScript, serviceName, systemdUnit, taskSchedulerXml } from "../domain/service.js"
 import { daemonEnv } from "../runtime/daemon-env.js"
 import { BadOption, ExitCode } from "./errors.js"
 import { bad, ok } from "./findings.js"
 import { homeFrom, homeOption } from "./options.js"
 import { paint } from "./output.js"
 
+type Platform = "linux" | "macos" | "windows"
+const PLATFORMS: ReadonlyArray<Platform> = ["linux", "macos", "windows"]
+const thisPlatform = (): Platform | undefined =>
+  process.platform === "linux" ? "linux" : process.platform === "darwin" ? "macos" : process.platform === "win32" ? "windows" : undefined
+
 export const unitDir = (scope: "user" | "system") =>
   scope === "system" ? "/etc/systemd/system" : path.join(process.env["XDG_CONFIG_HOME"] ?? path.join(os.homedir(), ".config"), "systemd", "user")
 
-/** systemctl for this scope; its complaint if it fails (no systemd, no user session...). */
-const systemctl = (scope: "user" | "system", ...args: Array<string>): string | undefined => {
-  const run = spawnSync("systemctl", [...(scope === "user" ? ["--user"] : []), ...args], { encoding: "utf8" })
+interface ServiceFile {
+  readonly file: string
+  readonly text: string
+  /** Task Scheduler reads its XML as UTF-16. */
+  readonly utf16?: boolean
+}
+
+/** What installing means on one platform: files, and the commands that load and unload them. */
+interface Plan {
+  readonly files: ReadonlyArray<ServiceFile>
+  readonly enable: ReadonlyArray<ReadonlyArray<string>>
+  readonly disable: ReadonlyArray<ReadonlyArray<string>>
+  /** Run once the files are gone. */
+  readonly forget: ReadonlyArray<ReadonlyArray<string>>
+  readonly enabled: string
+}
+
+const plan = (platform: Platform, spec: ServiceSpec): Plan => {
+  const system = spec.scope === "system"
+  switch (platform) {
+    case "linux": {
+      const systemctl = (...args: Array<string>) => ["systemctl", ...(system ? [] : ["--user"]), ...args]
+      return {
+        files: [{ file: path.join(unitDir(spec.scope), `${spec.name}.service`), text: systemdUnit(spec) }],
+        enable: [systemctl("daemon-reload"), systemctl("enable", "--now", `${spec.name}.service`)],
+        disable: [systemctl("disable", "--now", `${spec.name}.service`)],
+        forget: [systemctl("daemon-reload")],
+        enabled: `${spec.name}.service enabled and started: the daemon now starts at ${system ? "boot" : "login (at boot with `loginctl enable-linger`)"}`
+      }
+    }
+    case "macos": {
+      const file = system ? path.join("/Library/LaunchDaemons", `${spec.name}.plist`) : path.join(os.homedir(), "Library", "LaunchAgents", `${spec.name}.plist`)
+      return {
+        files: [{ file, text: launchdPlist(spec) }],
+        enable: [["launchctl", "load", "-w", file]],
+        disable: [["launchctl", "unload", "-w", file]],
+        forget: [],
+        enabled: `${spec.name} loaded into launchd: the daemon now starts at ${system ? "boot" : "login"}`
+      }
+    }
+    case "windows": {
+      const dir = path.join(spec.home, "service")
+      const xml = path.join(dir, `${spec.name}.xml`)
+      return {
+        files: [{ file: xml, text: taskSchedulerXml(spec), utf16: true }, { file: path.join(dir, `${spec.name}-nssm.cmd`), text: nssmScript(spec) }],
+        enable: [["schtasks", "/Create", "/TN", spec.name, "/XML", xml, "/F"], ["schtasks", "/Run", "/TN", spec.name]],
+        disable: [["schtasks", "/End", "/TN", spec.name], ["schtasks", "/Delete", "/TN", spec.name, "/F"]],
+        forget: [],
+        enabled: `task ${spec.name} created and started: the daemon now starts at ${system ? "boot" : "logon"} (or run ${path.join(dir, `${spec.name}-nssm.cmd`)} for an NSSM service instead)`
+      }
+    }
+  }
+}
+
+/** Runs one command: its complaint if it fails (no systemd, no user session, not an administrator...). */
+const runCommand = (command: ReadonlyArray<string>): string | undefined => {
+  const run = spawnSync(command[0]!, command.slice(1), { encoding: "utf8" })
   if (run.error !== undefined) return run.error.message
   return run.status === 0 ? undefined : (run.stderr || run.stdout).trim() || `exit ${run.status}`
 }
+/** The commands in turn, until one fails: what it said. */
+const runAll = (commands: ReadonlyArray<ReadonlyArray<string>>) => {
+  for (const command of commands) {
+    const said = runCommand(command)
+    if (said !== undefined) return { command, said }
+  }
+  return undefined
+}
+const shown = (command: ReadonlyArray<string>) => command.map((word) => (/\s/.test(word) ? `"${word}"` : word)).join(" ")
+
+const writeFile = (file: ServiceFile) =>
+  Effect.try({
+    try: () => {
+      fs.mkdirSync(path.dirname(file.file), { recursive: true })
+      fs.writeFileSync(file.file, file.utf16 === true ? Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(file.text, "utf16le")]) : file.text)
+    },
+    catch: (error) => error
+  }).pipe(Effect.catchAll((error) => Effect.zipRight(bad(`could not write ${file.file}: ${String(error)}`), new ExitCode({ code: 1 }))))
 
 export const installService = Command.make(
   "install-service",
   {
-    user: Options.boolean("user").pipe(Options.withDescription("A user unit, started when you log in, or at boot with `loginctl enable-linger` (the default)")),
-    system: Options.boolean("system").pipe(Options.withDescription("A system unit in /etc/systemd/system, run as you, started at boot (needs root)")),
-    print: Options.boolean("print").pipe(Options.withDescription("Print the unit and install nothing (default: off)")),
-    uninstall: Options.boolean("uninstall").pipe(Options.withDescription("Stop, disable and remove the unit (default: off)")),
+    user: Options.boolean("user").pipe(Options.withDescription("Start the daemon when you log in (systemd: at boot with `loginctl enable-linger`) (the default)")),
+    system: Options.boolean("system").pipe(Options.withDescription("Start the daemon at boot, as you (needs root or an administrator)")),
+    print: Options.boolean("print").pipe(Options.withDescription("Print the service files and install nothing (default: off)")),
+    uninstall: Options.boolean("uninstall").pipe(Options.withDescription("Stop, disable and remove the service (default: off)")),
+    platform: Options.choice("platform", PLATFORMS).pipe(
+      Options.optional,
+      Options.withDescription("linux: a systemd unit; macos: a launchd plist; windows: a Task Scheduler task and an NSSM script (default: this machine's; another only with --print)")
+    ),
     home: homeOption
   },
   (options) =>
     Effect.gen(function* () {
-      if (options.user && options.system) return yield* new BadOption({ option: "--system", problem: "a unit is either --user or --system", hint: "drop one of them" })
-      if (process.platform !== "linux") {
-        return yield* new BadOption({ option: "install-service", problem: `installs systemd units, on Linux; this is ${process.platform}`, hint: "the README shows how to set the daemon up with NSSM or Task Scheduler (Windows) and launchd (macOS)" })
+      if (options.user && options.system) return yield* new BadOption({ option: "--system", problem: "a service is either --user or --system", hint: "drop one of them" })
+      const here = thisPlatform()
+      const platform = Option.getOrUndefined(options.platform) ?? here
+      if (platform === undefined) {
+        return yield* new BadOption({ option: "install-service", problem: `knows systemd, launchd and Windows; this is ${process.platform}`, hint: "add --platform linux|macos|windows --print to see a service file to adapt" })
+      }
+      if (platform !== here && !options.print) {
+        return yield* new BadOption({ option: "--platform", problem: `${platform} services are installed on ${platform}; this is ${process.platform}`, hint: "add --print to see the files, or run this on that machine" })
       }
       const home = homeFrom(options.home)
-      const scope = options.system ? "system" : "user"
-      const name = serviceName(home)
-      const file = path.join(unitDir(scope), `${name}.service`)
-      const unit = systemdUnit({
-        name, home, scope,
+      const spec: ServiceSpec = {
+        name: serviceName(home),
+        home,
+        scope: options.system ? "system" : "user",
         node: process.execPath,
         orch: path.resolve(process.argv[1]!),
         env: daemonEnv({}) as Record<string, string>,
+        log: path.join(journalDir(home), "daemon.log"),
         user: process.env["SUDO_USER"] ?? os.userInfo().username
-      })
-      if (options.print) return yield* Console.log(`# ${file}\n${unit}`)
-      if (options.uninstall) {
-        const said = systemctl(scope, "disable", "--now", `${name}.service`)
-        fs.rmSync(file, { force: true })
-        systemctl(scope, "daemon-reload")
-        return yield* ok(`removed ${file}${said === undefined ? "" : paint.dim(` (systemctl: ${said})`)}; the servers it started keep running until \`orch down --all\``)
       }
-      yield* Effect.try({ try: () => (fs.mkdirSync(path.dirname(file), { recursive: true }), fs.writeFileSync(file, unit)), catch: (error) => error }).pipe(
-        Effect.catchAll((error) => Effect.zipRight(bad(`could not write ${file}: ${String(error)}`), new ExitCode({ code: 1 })))
-      )
-      yield* ok(`wrote ${file}`)
-      const said = systemctl(scope, "daemon-reload") ?? systemctl(scope, "enable", "--now", `${name}.service`)
-      if (said !== undefined) {
-        yield* bad(`systemctl could not enable it: ${said}`)
-        yield* Console.log(paint.dim(`hint: where systemd runs, \`systemctl${scope === "user" ? " --user" : ""} enable --now ${name}.service\``))
+      const steps = plan(platform, spec)
+      if (options.print) return yield* Console.log(steps.files.map(({ file, text }) => `# ${file}\n${text}`).join("\n"))
+      if (options.uninstall) {
+        const failed = runAll(steps.disable)
+        for (const { file } of steps.files) fs.rmSync(file, { force: true })
+        runAll(steps.forget)
+        const note = failed === undefined ? "" : paint.dim(` (${failed.command[0]}: ${failed.said})`)
+        return yield* ok(`removed ${steps.files.map(({ file }) => file).join(", ")}${note}; the servers it started keep running until \`orch down --all\``)
+      }
+      for (const file of steps.files) {
+        yield* writeFile(file)
+        yield* ok(`wrote ${file.file}`)
+      }
+      const failed = runAll(steps.enable)
+      if (failed !== undefined) {
+        yield* bad(`${failed.command[0]} could not enable it: ${failed.said}`)
+        yield* Console.log(paint.dim(`hint: once that is fixed, run \`${steps.enable.map(shown).join(" && ")}\``))
         return yield* new ExitCode({ code: 1 })
       }
-      yield* ok(`${name}.service enabled and started: the daemon now starts at ${scope === "user" ? "login (at boot with `loginctl enable-linger`)" : "boot"}`)
+      yield* ok(steps.enabled)
     })
-).pipe(Command.withDescription("Run the daemon as a systemd service that starts at boot, with the instances of autostart.json (--print shows the unit)"))
+).pipe(
+  Command.withDescription(
+    "Run the daemon as a service that starts at boot or login, with the instances of autostart.json: systemd, launchd or Task Scheduler (--print shows the files)"
+  )
+)

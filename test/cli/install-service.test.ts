@@ -4,7 +4,7 @@ import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { serviceName } from "../../src/domain/service.js"
 import { tempHome } from "../support/home.js"
-import { ORCH, orch } from "../support/orch.js"
+import { ORCH, hasStackTrace, orch } from "../support/orch.js"
 
 /** What systemd itself says of a unit file: `systemd-analyze verify` (it checks the command exists, too). */
 const verify = (unit: string, name: string) => {
@@ -75,5 +75,25 @@ describe("orch install-service", () => {
     expect(run.stdout).toContain("systemctl could not enable it: Failed to connect to bus: No medium found")
     expect(run.stdout).toContain(`systemctl --user enable --now ${serviceName(home)}.service`)
     expect(fs.existsSync(file)).toBe(true)
+  })
+
+  it("--print --platform macos|windows shows that platform's files; installing them here is refused: exit 1, nothing written", () => {
+    const home = tempHome()
+    const name = serviceName(home)
+    const macos = orch(["install-service", "--print", "--platform", "macos", "--home", home])
+    expect(macos.code).toBe(0)
+    expect(macos.stdout.split("\n")[0]).toMatch(new RegExp(`^# .*/Library/LaunchAgents/${name}\\.plist$`))
+    expect(macos.stdout).toContain(`<string>${home}</string>`)
+    const windows = orch(["install-service", "--print", "--platform", "windows", "--system", "--home", home])
+    expect(windows.code).toBe(0)
+    expect(windows.stdout).toContain(`# ${path.join(home, "service", `${name}.xml`)}`)
+    expect(windows.stdout).toContain("<BootTrigger>")
+    expect(windows.stdout).toContain(`# ${path.join(home, "service", `${name}-nssm.cmd`)}`)
+    const refused = orch(["install-service", "--platform", "windows", "--home", home])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain("windows services are installed on windows; this is linux")
+    expect(refused.stderr).toContain("add --print")
+    expect(hasStackTrace(refused)).toBe(false)
+    expect(fs.existsSync(path.join(home, "service"))).toBe(false)
   })
 })
