@@ -73,6 +73,8 @@ export interface InitRequest {
   readonly backend: Backend
   readonly model: string
   readonly port?: number
+  /** The GPU for vulkan and cuda (default 0). */
+  readonly deviceId?: number
 }
 
 /** `orch init`: a new instance folder with a config from the profile; returns the file and port. */
@@ -84,7 +86,7 @@ export const initInstance = (request: InitRequest) =>
     const exists = yield* Effect.promise(() => fs.stat(instanceDir(request.home, request.name)).then(() => true, () => false))
     if (exists) return yield* new InstanceExists({ name: request.name, file })
     const port = yield* choosePort(request.home, request.port)
-    const config = profileConfig(request.backend, request.model, port)
+    const config = profileConfig(request.backend, request.model, port, request.deviceId)
     yield* writeNew(file, `${JSON.stringify(config, null, 2)}\n`)
     return { file, port, config }
   })

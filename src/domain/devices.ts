@@ -19,3 +19,18 @@ export const parseDevices = (output: string): { readonly devices: ReadonlyArray<
   }
   return { devices, unparsed }
 }
+
+/**
+ * The device a new instance of `backend` should use: of that backend's devices, the one with the
+ * most memory free. Its `device_id` is the number in its name, which is how GGML_VULKAN_DEVICE and
+ * CUDA_VISIBLE_DEVICES count them.
+ */
+export const suggestDevice = (backend: "vulkan" | "cuda", devices: ReadonlyArray<Device>) => {
+  let best: { readonly device_id: number; readonly device: Device } | undefined
+  for (const device of devices) {
+    const match = /^([A-Za-z]+)(\d+)$/.exec(device.name)
+    if (match === null || match[1]!.toLowerCase() !== backend) continue
+    if (best === undefined || device.free_mib > best.device.free_mib) best = { device_id: Number(match[2]), device }
+  }
+  return best
+}

@@ -1,10 +1,10 @@
 import type { Backend, InstanceConfigInput } from "./config.js"
 
 /** What `orch init --profile` writes: the least an operator must decide, the rest left to defaults. */
-export const profileConfig = (backend: Backend, modelPath: string, port: number): InstanceConfigInput => ({
+export const profileConfig = (backend: Backend, modelPath: string, port: number, deviceId = 0): InstanceConfigInput => ({
   model: { path: modelPath },
   server: { host: "127.0.0.1", port },
-  gpu: backend === "cpu" ? { backend, layers: 0 } : { backend, device_id: 0, layers: 999 },
+  gpu: backend === "cpu" ? { backend, layers: 0 } : { backend, device_id: deviceId, layers: 999 },
   healthcheck: { start_period: "5m" },
   restart_policy: { enabled: true, max_retries: 10 }
 })

@@ -53,4 +53,22 @@ describe("orch devices", () => {
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain('"no-such-llama-server" is not an executable file, nor a command on PATH')
   })
+
+  it("lets orch init --profile vulkan|cuda take device_id from the recorded list, and says where it came from", () => {
+    const home = tempHome()
+    const listed = "Available devices:\n  Vulkan0: AMD Radeon RX 6800 (16368 MiB, 16112 MiB free)\n  Vulkan1: AMD Radeon RX 7900 XTX (24560 MiB, 24000 MiB free)\n"
+    const before = orch(["init", "early", "--profile", "vulkan", "--model", TINY_MODEL, "--port", "18080", "--home", home])
+    expect(before.code).toBe(0)
+    expect(before.stdout).toContain("device_id 0: `orch devices` lists the GPUs")
+    expect(orch(["devices", "--binary", fakeServer(home, listed).file, "--home", home]).code).toBe(0)
+
+    const vulkan = orch(["init", "chat", "--profile", "vulkan", "--model", TINY_MODEL, "--port", "18081", "--home", home])
+    expect(vulkan.code).toBe(0)
+    expect(vulkan.stdout).toContain("device_id 1: Vulkan1, AMD Radeon RX 7900 XTX (24000 MiB free)")
+    expect(JSON.parse(fs.readFileSync(path.join(home, "instances", "chat", "config.json"), "utf8")).gpu).toEqual({ backend: "vulkan", device_id: 1, layers: 999 })
+
+    const cuda = orch(["init", "coder", "--profile", "cuda", "--model", TINY_MODEL, "--port", "18082", "--json", "--home", home])
+    expect(JSON.parse(cuda.stdout)).toMatchObject({ device: null, config: { gpu: { backend: "cuda", device_id: 0 } } })
+    expect(orch(["init", "coder2", "--profile", "cuda", "--model", TINY_MODEL, "--port", "18083", "--home", home]).stdout).toContain("found no cuda device")
+  })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { parseDevices } from "../../src/domain/devices.js"
+import { parseDevices, suggestDevice } from "../../src/domain/devices.js"
 
 const vulkan = { name: "Vulkan0", description: "AMD Radeon RX 6800", total_mib: 16368, free_mib: 16112 }
 const cuda = { name: "CUDA0", description: "NVIDIA GeForce RTX 4090", total_mib: 24080, free_mib: 23500 }
@@ -15,5 +15,19 @@ describe("--list-devices output", () => {
     { name: "garbage", output: "\u0000\u0001 garbage ((( MiB\n%%%", devices: [], unparsed: ["\u0000\u0001 garbage ((( MiB", "%%%"] }
   ])("$name", ({ output, devices, unparsed }) => {
     expect(parseDevices(output)).toEqual({ devices, unparsed })
+  })
+})
+
+describe("the device orch init suggests", () => {
+  const second = { name: "Vulkan1", description: "AMD Radeon RX 7900 XTX", total_mib: 24560, free_mib: 24000 }
+  it.each([
+    { name: "the backend's only device", backend: "cuda" as const, devices: [vulkan, cuda], suggested: { device_id: 0, device: cuda } },
+    { name: "of several, the one with the most memory free, by the number in its name", backend: "vulkan" as const, devices: [vulkan, second, cuda], suggested: { device_id: 1, device: second } },
+    { name: "a tie: the first listed", backend: "vulkan" as const, devices: [second, { ...vulkan, free_mib: 24000 }], suggested: { device_id: 1, device: second } },
+    { name: "none of that backend", backend: "cuda" as const, devices: [vulkan], suggested: undefined },
+    { name: "an empty list", backend: "vulkan" as const, devices: [], suggested: undefined },
+    { name: "names without a number are skipped", backend: "vulkan" as const, devices: [{ ...vulkan, name: "Vulkan" }], suggested: undefined }
+  ])("$name", ({ backend, devices, suggested }) => {
+    expect(suggestDevice(backend, devices)).toEqual(suggested)
   })
 })
