@@ -4,12 +4,38 @@
 // servers, follows the crashing one through its restarts to the give-up, prints its health,
 // `orch ps`, `describe`, its log and the journal, and cleans up every process it started.
 // `orch dashboard` in another terminal shows it live (the home's path is printed first).
+//
+// With a model (`npm run demo -- --model PATH [--binary CMD]`) and llama-server on PATH (or
+// named), demo-chat is a real llama-server with that model, and the demo also kills it with -9
+// to show the restart; demo-flaky stays simulated, as a real server crashes only by accident.
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 
 const repo = process.cwd()
+const flag = (name) => {
+  const at = process.argv.indexOf(name)
+  return at === -1 ? undefined : process.argv[at + 1]
+}
+/** An executable file named, or found on PATH. */
+const findBinary = (name) => {
+  const candidates = name.includes(path.sep) ? [path.resolve(name)] : (process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir, name))
+  return candidates.find((file) => {
+    try {
+      fs.accessSync(file, fs.constants.X_OK)
+      return fs.statSync(file).isFile()
+    } catch {
+      return false
+    }
+  })
+}
+const model = flag("--model")
+const real = model === undefined ? undefined : { model: path.resolve(model), binary: findBinary(flag("--binary") ?? "llama-server") }
+if (real !== undefined && (real.binary === undefined || !fs.existsSync(real.model))) {
+  process.stderr.write(real.binary === undefined ? `error: ${flag("--binary") ?? "llama-server"} is not on PATH: name it with --binary PATH\n` : `error: ${real.model}: no such model file\n`)
+  process.exit(1)
+}
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "orch-demo-"))
 const orch = (args, { quiet = false } = {}) => {
   if (!quiet) process.stdout.write(`\n$ orch ${args.join(" ")}\n`)
@@ -25,14 +51,20 @@ for (const name of ["demo-chat", "demo-flaky"]) {
   delete config.$schema
   config.model.path = path.join(repo, config.model.path)
   config.binary = [process.execPath, path.join(repo, config.binary[1])]
+  if (name === "demo-chat" && real !== undefined) {
+    Object.assign(config, { binary: real.binary, args: [] })
+    config.model.path = real.model
+    config.healthcheck.start_period = "10m"
+  }
   fs.mkdirSync(path.join(home, "instances", name), { recursive: true })
   fs.writeFileSync(path.join(home, "instances", name, "config.json"), JSON.stringify(config, null, 2))
 }
 
 try {
   say(`a temporary home: ${home} (watch it live from another terminal: node dist/orch.cjs dashboard --home ${home})`)
+  if (real !== undefined) say(`demo-chat is ${real.binary} with ${real.model}`)
   orch(["config", "lint"])
-  orch(["up", "demo-chat", "demo-flaky"])
+  orch(["up", "demo-chat", "demo-flaky", "--timeout", real === undefined ? "60" : "900"])
   orch(["daemon", "status"])
   const pid = fs.readFileSync(path.join(home, "journal", "daemon.pid"), "utf8").split(" ")[0]
   say(`kill -9 the daemon (pid ${pid}): its servers keep running`)
@@ -41,6 +73,17 @@ try {
   orch(["daemon", "status"])
   say("any orch command brings a daemon back; it adopts the same servers")
   orch(["up", "demo-chat"])
+  if (real !== undefined) {
+    const server = JSON.parse(orch(["describe", "demo-chat", "--json"], { quiet: true }).stdout).pid
+    say(`kill -9 llama-server (pid ${server}): the daemon sees it exit and starts it again after 1 s (its restart_policy)`)
+    process.kill(server, "SIGKILL")
+    for (let waited = 0; waited < 900; waited++) {
+      await sleep(1_000)
+      const now = JSON.parse(orch(["describe", "demo-chat", "--json"], { quiet: true }).stdout || "{}")
+      if (typeof now.pid === "number" && now.pid !== server && now.health === "healthy") break
+    }
+    orch(["events", "--instance", "demo-chat", "--type", "ProcessExited,RestartScheduled,ProcessSpawned"])
+  }
   say("demo-flaky crashes 4 s after each start (--sim-crash-after-ms): the daemon restarts it after 1 s, 2 s and 4 s (its restart_policy), then gives up")
   let shown = ""
   for (let waited = 0; waited < 60 && shown !== "failed"; waited++) {
