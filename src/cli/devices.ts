@@ -5,6 +5,7 @@ import { resolveCommand } from "../config/checks.js"
 import { discoverInstances } from "../config/discover.js"
 import { configFile } from "../config/home.js"
 import { readJsonFile } from "../config/read.js"
+import { binaryArgv } from "../domain/argv.js"
 import { parseDevices } from "../domain/devices.js"
 import type { EventOf } from "../domain/events.js"
 import { decodeConfig } from "../domain/lint.js"
@@ -23,7 +24,7 @@ const binaryOf = (home: string, given: Option.Option<string>) =>
     if (Option.isSome(given)) return [given.value]
     for (const name of (yield* discoverInstances(home)).names) {
       const config = Either.flatMap(yield* readJsonFile(configFile(home, name)), (raw) => Either.mapLeft(decodeConfig(raw), () => undefined))
-      if (Either.isRight(config)) return typeof config.right.binary === "string" ? [config.right.binary] : [...config.right.binary]
+      if (Either.isRight(config)) return binaryArgv(config.right)
     }
     return ["llama-server"]
   })

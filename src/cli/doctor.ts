@@ -4,6 +4,7 @@ import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { Console, Effect, Stream } from "effect"
 import { checkBinary, checkLogsDir, checkModel, checkPort, resolveCommand } from "../config/checks.js"
+import { binaryArgv } from "../domain/argv.js"
 import { discoverInstances } from "../config/discover.js"
 import { configFile, journalDir } from "../config/home.js"
 import { loadConfig } from "../config/validate.js"
@@ -51,13 +52,13 @@ const instanceChecks = (home: string, name: string, state: State | undefined) =>
     const ours = running?.pid != null && running.start_time !== null && isAlive(running.pid, running.start_time)
     const checks = [
       fromFindings(`${name}: model`, yield* checkModel(home, config), `${config.model.path} is a GGUF file`),
-      fromFindings(`${name}: binary`, yield* checkBinary(home, config), typeof config.binary === "string" ? config.binary : config.binary.join(" ")),
+      fromFindings(`${name}: binary`, yield* checkBinary(home, config), binaryArgv(config).join(" ")),
       ours
         ? passed(`${name}: port`, `${config.server.host}:${config.server.port} is held by its own server (pid ${running.pid})`)
         : fromFindings(`${name}: port`, yield* checkPort(config), `${config.server.host}:${config.server.port} is free`),
       fromFindings(`${name}: logs`, yield* checkLogsDir(file), "its logs folder can be written")
     ]
-    return { checks, binary: typeof config.binary === "string" ? [config.binary] : [...config.binary] }
+    return { checks, binary: binaryArgv(config) }
   })
 
 const journalChecks = (home: string) =>

@@ -2,6 +2,7 @@ import { constants } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect } from "effect"
+import { binaryArgv } from "../domain/argv.js"
 import type { InstanceConfig } from "../domain/config.js"
 import type { Finding } from "../domain/findings.js"
 import { fromHome, logsDirFor } from "./home.js"
@@ -103,7 +104,7 @@ export const resolveCommand = async (home: string, command: string, env: NodeJS.
 
 export const checkBinary = (home: string, config: InstanceConfig, env: NodeJS.ProcessEnv = process.env): Effect.Effect<ReadonlyArray<Finding>> =>
   Effect.promise(async (): Promise<ReadonlyArray<Finding>> => {
-    const command = typeof config.binary === "string" ? config.binary : config.binary[0]
+    const command = binaryArgv(config)[0]!
     if ((await resolveCommand(home, command, env)) !== undefined) return []
     const isPath = command.includes("/") || command.includes(path.sep)
     return [{

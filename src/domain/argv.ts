@@ -1,5 +1,8 @@
 import type { InstanceConfig } from "./config.js"
 
+/** The server's command: `binary` as one word or as a command line of its own (node and a script, say). */
+export const binaryArgv = (config: InstanceConfig): ReadonlyArray<string> => (typeof config.binary === "string" ? [config.binary] : config.binary)
+
 /**
  * The command line and environment of one llama-server, built from its config alone, never
  * through a shell. Relative paths stay relative: the server runs with the home as its cwd.
@@ -7,7 +10,7 @@ import type { InstanceConfig } from "./config.js"
 export const buildArgv = (name: string, config: InstanceConfig): ReadonlyArray<string> => {
   const optional = (flag: string, value: number | string | undefined) => (value === undefined ? [] : [flag, String(value)])
   return [
-    ...(typeof config.binary === "string" ? [config.binary] : config.binary),
+    ...binaryArgv(config),
     "--host", config.server.host,
     "--port", String(config.server.port),
     "-m", config.model.path,
