@@ -1,14 +1,7 @@
 import * as fs from "node:fs"
+import { sizeOf } from "../runtime/log-rotation.js"
 
 const CHUNK = 64 * 1024
-
-export const sizeOf = (file: string) => {
-  try {
-    return fs.statSync(file).size
-  } catch {
-    return undefined
-  }
-}
 
 /** A whole small file as text; empty if it is not there. */
 export const readText = (file: string) => readRange(file, 0, sizeOf(file) ?? 0).toString("utf8")
