@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { Console, Effect, Stream } from "effect"
 import { checkBinary, checkLogsDir, checkModel, checkPort, resolveCommand } from "../config/checks.js"
@@ -10,14 +9,13 @@ import { configFile, journalDir } from "../config/home.js"
 import { loadConfig } from "../config/validate.js"
 import type { Finding } from "../domain/findings.js"
 import type { State } from "../domain/instances.js"
-import { serviceName } from "../domain/service.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { runningDaemon } from "../runtime/lock.js"
 import { isAlive } from "../runtime/proc.js"
 import { ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
-import { unitDir } from "./install-service.js"
+import { installedService } from "./install-service.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint, printJson, renderTable } from "./output.js"
 
@@ -117,7 +115,7 @@ export const diagnose = (home: string) =>
       : wanted.length > 0
         ? { check: "daemon", status: "fail", detail: `not running, while ${wanted.join(", ")} should be up`, fix: "orch daemon start" }
         : passed("daemon", "not running; nothing is wanted up"))
-    const unit = ["user", "system"].map((scope) => path.join(unitDir(scope as "user" | "system"), `${serviceName(home)}.service`)).find((file) => fs.existsSync(file))
+    const unit = installedService(home)
     checks.push(unit !== undefined
       ? passed("service", `installed: ${unit}`)
       : { check: "service", status: "warn", detail: "not installed: the daemon does not start at boot", fix: "orch install-service" })

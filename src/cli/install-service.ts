@@ -17,7 +17,7 @@ const PLATFORMS: ReadonlyArray<Platform> = ["linux", "macos", "windows"]
 const thisPlatform = (): Platform | undefined =>
   process.platform === "linux" ? "linux" : process.platform === "darwin" ? "macos" : process.platform === "win32" ? "windows" : undefined
 
-export const unitDir = (scope: "user" | "system") =>
+const unitDir = (scope: "user" | "system") =>
   scope === "system" ? "/etc/systemd/system" : path.join(process.env["XDG_CONFIG_HOME"] ?? path.join(os.homedir(), ".config"), "systemd", "user")
 
 interface ServiceFile {
@@ -74,6 +74,25 @@ const plan = (platform: Platform, spec: ServiceSpec): Plan => {
   }
 }
 
+/** What installing for `scope` means here: the service's name, paths and environment for this home. */
+const specFor = (home: string, scope: "user" | "system"): ServiceSpec => ({
+  name: serviceName(home),
+  home,
+  scope,
+  node: process.execPath,
+  orch: path.resolve(process.argv[1]!),
+  env: daemonEnv({}) as Record<string, string>,
+  log: path.join(journalDir(home), "daemon.log"),
+  user: process.env["SUDO_USER"] ?? os.userInfo().username
+})
+
+/** The service file of this home installed on this machine, for either scope, if any: what `orch doctor` reports. */
+export const installedService = (home: string): string | undefined => {
+  const platform = thisPlatform()
+  if (platform === undefined) return undefined
+  return (["user", "system"] as const).map((scope) => plan(platform, specFor(home, scope)).files[0]!.file).find((file) => fs.existsSync(file))
+}
+
 /** Runs one command: its complaint if it fails (no systemd, no user session, not an administrator...). */
 const runCommand = (command: ReadonlyArray<string>): string | undefined => {
   const run = spawnSync(command[0]!, command.slice(1), { encoding: "utf8" })
@@ -123,18 +142,7 @@ export const installService = Command.make(
       if (platform !== here && !options.print) {
         return yield* new BadOption({ option: "--platform", problem: `${platform} services are installed on ${platform}; this is ${process.platform}`, hint: "add --print to see the files, or run this on that machine" })
       }
-      const home = homeFrom(options.home)
-      const spec: ServiceSpec = {
-        name: serviceName(home),
-        home,
-        scope: options.system ? "system" : "user",
-        node: process.execPath,
-        orch: path.resolve(process.argv[1]!),
-        env: daemonEnv({}) as Record<string, string>,
-        log: path.join(journalDir(home), "daemon.log"),
-        user: process.env["SUDO_USER"] ?? os.userInfo().username
-      }
-      const steps = plan(platform, spec)
+      const steps = plan(platform, specFor(homeFrom(options.home), options.system ? "system" : "user"))
       if (options.print) return yield* Console.log(steps.files.map(({ file, text }) => `# ${file}\n${text}`).join("\n"))
       if (options.uninstall) {
         const failed = runAll(steps.disable)

@@ -1,6 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
+import { serviceName } from "../../src/domain/service.js"
 import { addSim, simHome } from "../support/daemon.js"
 import { freePort, listen } from "../support/net.js"
 import { hasStackTrace, orch } from "../support/orch.js"
@@ -12,8 +13,8 @@ interface Check {
   readonly fix: string
 }
 
-const doctor = (home: string) => {
-  const run = orch(["doctor", "--json", "--home", home])
+const doctor = (home: string, env: NodeJS.ProcessEnv = {}) => {
+  const run = orch(["doctor", "--json", "--home", home], { env })
   return { code: run.code, checks: JSON.parse(run.stdout) as ReadonlyArray<Check>, run }
 }
 const find = (checks: ReadonlyArray<Check>, name: string) => checks.find((check) => check.check === name)
@@ -52,5 +53,15 @@ describe("orch doctor", () => {
     expect(find(checks, "binary version")?.detail).toContain("version 0 (simulator)")
     expect(find(checks, "journal")?.detail).toMatch(/events, SQLite integrity ok/)
     expect(find(checks, "service")).toMatchObject({ status: "warn", fix: "orch install-service" })
+  })
+
+  it("finds the service that orch install-service installed", () => {
+    const home = simHome()
+    const config = simHome()
+    const file = path.join(config, "systemd", "user", `${serviceName(home)}.service`)
+    expect(find(doctor(home, { XDG_CONFIG_HOME: config }).checks, "service")?.status).toBe("warn")
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, orch(["install-service", "--print", "--home", home]).stdout)
+    expect(find(doctor(home, { XDG_CONFIG_HOME: config }).checks, "service")).toMatchObject({ status: "ok", detail: `installed: ${file}` })
   })
 })
