@@ -19,7 +19,7 @@ export const summary = (event: Event): string => {
     case "ProcessSpawned":
       return `pid ${event.pid}: ${event.argv.join(" ")}`
     case "SpawnFailed":
-      return event.reason
+      return event.config_error ? `${event.reason} (a configuration error: not retried)` : event.reason
     case "ProcessExited":
       return `pid ${event.pid} exited with ${exitText(event.code, event.signal)}${event.uptime_ms === null ? "" : ` after ${formatDuration(Math.round(event.uptime_ms / 1000) * 1000)}`}`
     case "ProcessStopped":

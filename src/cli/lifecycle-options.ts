@@ -31,6 +31,9 @@ export const healthySince = (requestedAt: number, needsNewProcess: boolean) => (
     return { done: false }
   }
   if (instance.status === "failed") return { done: true, ok: false, text: `not started: ${instance.last_error ?? "failed"}` }
+  if (instance.start_failed_at !== null && instance.start_failed_at >= requestedAt) {
+    return { done: true, ok: false, text: `not started: ${instance.last_error ?? "failed"} (the daemon tries again under its restart_policy; see \`orch events --instance ${instance.name}\`)` }
+  }
   if (instance.last_exit !== null && instance.last_exit.at >= requestedAt) {
     const next = instance.next_restart === null ? "" : `; restart ${instance.next_restart.attempt} is scheduled (see \`orch events\`)`
     return { done: true, ok: false, text: `${exitText(instance)}${next}` }

@@ -31,7 +31,11 @@ export const ProcessSpawned = Schema.TaggedStruct("ProcessSpawned", {
   stdout: Schema.String,
   stderr: Schema.String
 })
-export const SpawnFailed = Schema.TaggedStruct("SpawnFailed", { reason: Schema.String })
+/**
+ * A server did not start. `config_error`: its own output (or our check before the spawn) shows a
+ * mistake that no retry can mend, so the restart policy leaves it failed; otherwise it is retried.
+ */
+export const SpawnFailed = Schema.TaggedStruct("SpawnFailed", { reason: Schema.String, config_error: Schema.Boolean })
 export const ProcessExited = Schema.TaggedStruct("ProcessExited", {
   pid: Pid,
   code: Schema.NullOr(Schema.Int),
@@ -63,8 +67,10 @@ export const RestartScheduled = Schema.TaggedStruct("RestartScheduled", {
   attempt: Schema.Int.pipe(Schema.positive()),
   delay_ms: Millis,
   due_at: Millis,
-  reason: Schema.Literal("exited", "unhealthy")
+  /** failed_start: the process before it never started (SpawnFailed that was no configuration error). */
+  reason: Schema.Literal("exited", "unhealthy", "failed_start")
 })
+export type RestartReason = typeof RestartScheduled.fields.reason.Type
 export const RestartGaveUp = Schema.TaggedStruct("RestartGaveUp", { attempts: Schema.Int.pipe(Schema.nonNegative()) })
 
 // ---- the daemon and the journal ----------------------------------------------------------
@@ -126,7 +132,7 @@ export const EVENT_VERSIONS: { readonly [T in EventType]: number } = {
   StopRequested: 1,
   RestartRequested: 1,
   ProcessSpawned: 1,
-  SpawnFailed: 1,
+  SpawnFailed: 2,
   ProcessExited: 1,
   ProcessStopped: 1,
   ProcessAdopted: 1,

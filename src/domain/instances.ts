@@ -1,7 +1,7 @@
 import { Either, Schema } from "effect"
 import { InstanceConfig } from "./config.js"
 import type { RestartPolicy } from "./backoff.js"
-import type { Envelope, Event, EventOf, ProbeResult } from "./events.js"
+import type { Envelope, Event, EventOf, ProbeResult, RestartReason } from "./events.js"
 
 /**
  * The `instances` projection (DESIGN.md §4): what every instance wants and does, folded from
@@ -11,7 +11,7 @@ import type { Envelope, Event, EventOf, ProbeResult } from "./events.js"
  * Bump FOLD_VERSION whenever the shape or the meaning of this state changes: snapshots made
  * by another version are then ignored and rebuilt instead of trusted.
  */
-export const FOLD_VERSION = 2
+export const FOLD_VERSION = 3
 
 export type Status = "stopped" | "starting" | "running" | "stopping" | "backoff" | "failed"
 export type Health = "unknown" | "loading" | "healthy" | "unhealthy" | "error"
@@ -30,7 +30,7 @@ export interface Restart {
   readonly attempt: number
   readonly delay_ms: number
   readonly due_at: number
-  readonly reason: "exited" | "unhealthy"
+  readonly reason: RestartReason
   /** How the process before it ended, when it exited by itself. */
   readonly exit: { readonly code: number | null; readonly signal: string | null } | null
 }
@@ -55,7 +55,9 @@ export interface InstanceState {
   readonly restart_count: number
   readonly last_exit: { readonly at: number; readonly code: number | null; readonly signal: string | null; readonly uptime_ms: number | null } | null
   readonly last_error: string | null
-  readonly next_restart: { readonly attempt: number; readonly due_at: number; readonly delay_ms: number; readonly reason: "exited" | "unhealthy" } | null
+  readonly next_restart: { readonly attempt: number; readonly due_at: number; readonly delay_ms: number; readonly reason: RestartReason } | null
+  /** When the newest start failed (SpawnFailed), until a process runs again. */
+  readonly start_failed_at: number | null
   readonly probes: ReadonlyArray<Probe>
   readonly restarts: ReadonlyArray<Restart>
   /** A start was asked for and no process has come of it yet. */
@@ -109,6 +111,7 @@ export const newInstance = (name: string): InstanceState => ({
   last_exit: null,
   last_error: null,
   next_restart: null,
+  start_failed_at: null,
   probes: [],
   restarts: [],
   start_pending: false,
@@ -227,19 +230,24 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
         restart_count: instance.next_restart !== null ? instance.restart_count + 1 : instance.restart_count,
         next_restart: null,
         last_error: null,
+        start_failed_at: null,
         start_pending: false
       }
     case "ProcessAdopted":
       return {
         ...instance,
         start_pending: false,
+        start_failed_at: null,
         status: instance.seen_ok ? "running" : "starting",
         pid: event.pid,
         start_time: event.start_time,
         started_at: instance.started_at ?? at
       }
-    case "SpawnFailed":
-      return { ...withHealth(instance, "error", at), status: "failed", pid: null, start_time: null, last_error: event.reason, start_pending: false }
+    case "SpawnFailed": {
+      // Not a configuration error: "stopped" in error, which the restart policy retries like a crash.
+      const status = event.config_error || !instance.restart_policy.enabled ? "failed" : "stopped"
+      return { ...withHealth(instance, "error", at), status, pid: null, start_time: null, last_error: event.reason, start_failed_at: at, next_restart: null, start_pending: false }
+    }
     case "ProcessExited":
       return {
         ...withHealth(instance, instance.desired === "down" ? "unknown" : "error", at),

@@ -30,5 +30,5 @@ export const decideRestart = (instance: InstanceState, now: number): Event => {
   const attempt = instance.attempts + 1
   if (attempt > policy.max_retries) return { _tag: "RestartGaveUp", attempts: instance.attempts }
   const delay = backoffDelay(policy, attempt)
-  return { _tag: "RestartScheduled", attempt, delay_ms: delay, due_at: now + delay, reason: instance.pid === null ? "exited" : "unhealthy" }
+  return { _tag: "RestartScheduled", attempt, delay_ms: delay, due_at: now + delay, reason: instance.pid !== null ? "unhealthy" : instance.start_failed_at !== null ? "failed_start" : "exited" }
 }

@@ -10,7 +10,9 @@ type Upcaster = (data: Data) => Data
 
 const UPCASTERS: { readonly [T in EventType]?: { readonly [fromVersion: number]: Upcaster } } = {
   // v1 StartRequested had no `by`: only the CLI could ask for a start then.
-  StartRequested: { 1: (data) => ({ ...data, by: "cli" }) }
+  StartRequested: { 1: (data) => ({ ...data, by: "cli" }) },
+  // v1 SpawnFailed was never retried: read as the configuration error it was treated as.
+  SpawnFailed: { 1: (data) => ({ ...data, config_error: true }) }
 }
 
 export type RowProblem =

@@ -4,6 +4,7 @@ import { journalDir } from "../config/home.js"
 import { InstanceConfig } from "../domain/config.js"
 import type { Event } from "../domain/events.js"
 import { type InstanceState, type State, fold } from "../domain/instances.js"
+import { configErrorIn } from "../domain/failed-start.js"
 import { decideRestart, reconcile } from "../domain/supervise.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
@@ -96,9 +97,12 @@ export const runDaemon = (home: string, version: string) =>
         const uptime = now - process.since
         const events: Array<Event> = [{ _tag: "ProcessExited", pid: process.pid, code, signal, uptime_ms: process.adopted ? null : uptime }]
         if (!process.adopted && uptime < EARLY_EXIT_MS && process.stderr !== undefined) {
-          const said = stderrTail(process.stderr.file, process.stderr.offset, 3)
+          // A configuration error may come before the usage text or the clean-up lines that end the output.
+          const tail = stderrTail(process.stderr.file, process.stderr.offset, 40)
+          const configError = configErrorIn(tail)
+          const said = configError !== undefined ? [configError] : tail.slice(-3)
           const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`
-          events.push({ _tag: "SpawnFailed", reason: `it ${how} right after starting${said.length > 0 ? `: ${said.join(" | ")}` : ""}` })
+          events.push({ _tag: "SpawnFailed", reason: `it ${how} right after starting${said.length > 0 ? `: ${said.join(" | ")}` : ""}`, config_error: configError !== undefined })
         }
         // One batch: nobody may see the exit without the reason it was a failed start.
         yield* writer.append(events.map((event) => ({ instance: name, event })))
@@ -153,12 +157,12 @@ export const runDaemon = (home: string, version: string) =>
       Effect.gen(function* () {
         const config = decodeConfig(instance.config ?? undefined)
         if (Either.isLeft(config)) {
-          return yield* record(instance.name, { _tag: "SpawnFailed", reason: "no valid config was applied: run `orch up` with a config" })
+          return yield* record(instance.name, { _tag: "SpawnFailed", reason: "no valid config was applied: run `orch up` with a config", config_error: true })
         }
         const spawned = yield* Effect.either(spawnServer(home, instance.name, config.right))
         if (Either.isLeft(spawned)) {
           yield* Effect.logWarning(`${instance.name}: not started: ${spawned.left.reason}`)
-          return yield* record(instance.name, { _tag: "SpawnFailed", reason: spawned.left.reason })
+          return yield* record(instance.name, { _tag: "SpawnFailed", reason: spawned.left.reason, config_error: spawned.left.configError })
         }
         const { child, pid, startTime, argv, stdout, stderr, stderrOffset } = spawned.right
         const process: Tracked = { pid, startTime, since: yield* Clock.currentTimeMillis, adopted: false, stderr: { file: stderr, offset: stderrOffset }, stopping: false }

@@ -10,8 +10,11 @@ import type { InstanceConfig } from "../domain/config.js"
 import { serverBaseEnv } from "./daemon-env.js"
 import { startTimeOf } from "./proc.js"
 
-/** Why a server was not started: found before spawning, or by the OS at spawn. */
-export class SpawnRefused extends Data.TaggedError("SpawnRefused")<{ readonly reason: string }> {}
+/**
+ * Why a server was not started: found before spawning, or by the OS at spawn. `configError`: the
+ * config itself is wrong (no retry can mend it); otherwise the machine may change (a port freed).
+ */
+export class SpawnRefused extends Data.TaggedError("SpawnRefused")<{ readonly reason: string; readonly configError: boolean }> {}
 
 export interface Spawned {
   readonly child: ChildProcess
@@ -34,13 +37,13 @@ export const logFiles = (home: string, name: string) => {
 const preflight = (home: string, config: InstanceConfig, command: string, env: NodeJS.ProcessEnv) =>
   Effect.gen(function* () {
     const [model] = yield* checkModel(home, config)
-    if (model !== undefined) return yield* new SpawnRefused({ reason: model.problem })
+    if (model !== undefined) return yield* new SpawnRefused({ reason: model.problem, configError: true })
     const port = yield* probePort(config.server.host, config.server.port)
-    if (port._tag === "InUse") return yield* new SpawnRefused({ reason: `port ${config.server.host}:${config.server.port} is in use by another process` })
-    if (port._tag === "Unusable") return yield* new SpawnRefused({ reason: `cannot listen on ${config.server.host}:${config.server.port} (${port.code})` })
+    if (port._tag === "InUse") return yield* new SpawnRefused({ reason: `port ${config.server.host}:${config.server.port} is in use by another process`, configError: false })
+    if (port._tag === "Unusable") return yield* new SpawnRefused({ reason: `cannot listen on ${config.server.host}:${config.server.port} (${port.code})`, configError: false })
     const resolved = yield* Effect.promise(() => resolveCommand(home, command, env))
     if (resolved === undefined) {
-      return yield* new SpawnRefused({ reason: command.includes("/") ? `${command} is not an executable file` : `"${command}" is not on PATH` })
+      return yield* new SpawnRefused({ reason: command.includes("/") ? `${command} is not an executable file` : `"${command}" is not on PATH`, configError: true })
     }
     return resolved
   })
@@ -60,13 +63,13 @@ export const spawnServer = (home: string, name: string, config: InstanceConfig) 
         fs.mkdirSync(logs.dir, { recursive: true })
         return { out: fs.openSync(logs.stdout, "a"), err: fs.openSync(logs.stderr, "a"), offset: fs.statSync(logs.stderr).size }
       },
-      catch: (error) => new SpawnRefused({ reason: `cannot open the log files in ${logs.dir} (${(error as NodeJS.ErrnoException).code ?? String(error)})` })
+      catch: (error) => new SpawnRefused({ reason: `cannot open the log files in ${logs.dir} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, configError: false })
     })
     const child = yield* Effect.async<ChildProcess, SpawnRefused>((resume) => {
       const started = spawn(command, argv.slice(1), { cwd: home, env, detached: true, stdio: ["ignore", opened.out, opened.err] })
       started.once("spawn", () => resume(Effect.succeed(started)))
       started.once("error", (error: NodeJS.ErrnoException) =>
-        resume(Effect.fail(new SpawnRefused({ reason: `cannot start ${command}: ${error.code ?? error.message}` })))
+        resume(Effect.fail(new SpawnRefused({ reason: `cannot start ${command}: ${error.code ?? error.message}`, configError: error.code === "ENOENT" || error.code === "EACCES" })))
       )
     }).pipe(Effect.ensuring(Effect.sync(() => [opened.out, opened.err].forEach((fd) => fs.closeSync(fd)))))
     child.unref()

@@ -21,7 +21,7 @@ const seededHome = async () => {
         on("qwen", spawned(4242)),
         on("qwen", probe("ok", 3)),
         on("coder", { _tag: "StartRequested", by: "cli" }),
-        on("coder", { _tag: "SpawnFailed", reason: "port 8081 is in use" }),
+        on("coder", { _tag: "SpawnFailed", reason: "port 8081 is in use", config_error: false }),
         on("qwen", { _tag: "ProcessExited", pid: 4242, code: null, signal: "SIGABRT", uptime_ms: 65_000 }),
         on("qwen", { _tag: "RestartScheduled", attempt: 1, delay_ms: 1_000, due_at: Date.now() + 1_000, reason: "exited" })
       ])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { Envelope, Event } from "../../src/domain/events.js"
+import type { Envelope, Event, RestartReason } from "../../src/domain/events.js"
 import { fold, newInstance } from "../../src/domain/instances.js"
 import { type Action, decideRestart, reconcile } from "../../src/domain/supervise.js"
 
@@ -24,7 +24,9 @@ const config = (restart_policy: Record<string, unknown>): Event => ({
   config: { model: { path: "m" }, server: { port: 1 }, healthcheck: { retries: 2, start_period: 0 }, restart_policy },
   hash: "h"
 })
-const scheduled = (attempt: number, due_at: number, reason: "exited" | "unhealthy" = "exited"): Event => ({
+const configError: Event = { _tag: "SpawnFailed", reason: "it exited with code 1 right after starting: error: invalid argument: --bogus", config_error: true }
+const portTaken: Event = { _tag: "SpawnFailed", reason: "port 127.0.0.1:8080 is in use by another process", config_error: false }
+const scheduled = (attempt: number, due_at: number, reason: RestartReason = "exited"): Event => ({
   _tag: "RestartScheduled", attempt, delay_ms: 1_000, due_at, reason
 })
 
@@ -53,8 +55,14 @@ describe("reconcile: given these events, the daemon does", () => {
     ["spawn on a restart of a stopped instance", [restart], "spawn"],
     ["nothing new when up comes while a stop is under way", [up, spawned, down, up], "none"],
     ["and then spawn once it stopped", [up, spawned, down, up, stopped], "spawn"],
-    ["nothing after a failed spawn", [up, { _tag: "SpawnFailed", reason: "port in use" }], "none"],
-    ["spawn on up after a failed spawn", [up, { _tag: "SpawnFailed", reason: "port in use" }, up], "spawn"],
+    ["nothing after a start failed by a configuration error", [up, configError], "none"],
+    ["spawn on up after a configuration error", [up, configError, up], "spawn"],
+    ["schedule a restart after a start that may pass if tried again", [up, portTaken], "schedule"],
+    ["the same after an early exit with the server's words", [up, spawned, exited, portTaken], "schedule"],
+    ["spawn the failed start again when due", [up, portTaken, scheduled(1, NOW, "failed_start")], "spawn"],
+    ["schedule the next try when that one fails too, not spawn at once", [up, portTaken, scheduled(1, NOW, "failed_start"), portTaken], "schedule"],
+    ["the same when a due restart after a crash fails to start", [up, spawned, exited, scheduled(1, NOW), portTaken], "schedule"],
+    ["nothing after a failed start when restarts are off", [config({ enabled: false }), up, portTaken], "none"],
     ["schedule a restart for a process lost while no daemon ran", [up, spawned, { _tag: "ProcessLost", pid: 10, reason: "gone" }], "schedule"]
   ])("%s", (_, events, action) => {
     expect(decide(events)).toBe(action)
@@ -85,6 +93,26 @@ describe("decideRestart", () => {
     const instance = fold(healthyLong).instances["a"]!
     expect(decideRestart(instance, NOW)).toMatchObject({ attempt: 1 })
     expect(decideRestart(stateAfter([...running, ok, { ...exited, pid: 30 } as Event]), NOW)).toMatchObject({ attempt: 3 })
+  })
+
+  it("retries failed starts with the same backoff, then gives up after max_retries", () => {
+    let events: Array<Event> = [config({ max_retries: 2, initial_delay: "1s", backoff_multiplier: 2 }), up, portTaken]
+    const decisions: Array<Event> = []
+    for (let i = 0; i < 3; i++) {
+      const decision = decideRestart(stateAfter(events), NOW)
+      decisions.push(decision)
+      events = [...events, decision, portTaken]
+    }
+    expect(decisions).toEqual([
+      { _tag: "RestartScheduled", attempt: 1, delay_ms: 1_000, due_at: NOW + 1_000, reason: "failed_start" },
+      { _tag: "RestartScheduled", attempt: 2, delay_ms: 2_000, due_at: NOW + 2_000, reason: "failed_start" },
+      { _tag: "RestartGaveUp", attempts: 2 }
+    ])
+    expect(stateAfter([...events.slice(0, -1), decisions[2]!])).toMatchObject({ status: "failed" })
+  })
+
+  it("says exited again once a retried start runs and then exits", () => {
+    expect(decideRestart(stateAfter([up, portTaken, scheduled(1, NOW, "failed_start"), spawned, exited]), NOW)).toMatchObject({ reason: "exited" })
   })
 
   it("says unhealthy when the server still runs", () => {

@@ -8,6 +8,10 @@ describe("upcast", () => {
     expect(upcast("StartRequested", 1, {})).toEqual(Either.right({ type: "StartRequested", data: { by: "cli" } }))
   })
 
+  it("lifts a v1 SpawnFailed, which was never retried, to v2 as a configuration error", () => {
+    expect(upcast("SpawnFailed", 1, { reason: "port in use" })).toEqual(Either.right({ type: "SpawnFailed", data: { reason: "port in use", config_error: true } }))
+  })
+
   it("leaves current versions as they are", () => {
     for (const type of EVENT_TYPES) {
       expect(upcast(type, EVENT_VERSIONS[type], { x: 1 })).toEqual(Either.right({ type, data: { x: 1 } }))

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as path from "node:path"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
@@ -88,6 +89,24 @@ describe("orch up, down, restart", () => {
     expect(types(home, "bad").find((event) => event.type === "SpawnFailed")?.data["reason"]).toMatch(reason)
   })
 
+  it("retries a start that failed on a port held for a while, and runs the server once the port is free", async () => {
+    const home = simHome()
+    const holder = net.createServer()
+    const port = await new Promise<number>((resolve) => holder.listen(0, "127.0.0.1", () => resolve((holder.address() as net.AddressInfo).port)))
+    addSim(home, "late", port, [], { restart_policy: { initial_delay: "500ms", backoff_multiplier: 1 } })
+    try {
+      const run = orch(["up", "late", "--home", home])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(new RegExp(`late: not started: port 127.0.0.1:${port} is in use by another process \\(the daemon tries again`))
+      await waitFor(async () => (count(home, "RestartScheduled", "late") >= 2 ? true : undefined), 10_000)
+    } finally {
+      await new Promise((done) => holder.close(done))
+    }
+    await waitFor(async () => (orch(["health", "late", "--home", home, "--json"]).stdout.includes('"healthy"') ? true : undefined), 10_000)
+    expect(servers(home)).toHaveLength(1)
+    expect(types(home, "late").filter((event) => event.type === "RestartScheduled").map((event) => event.data["reason"])).toContain("failed_start")
+  })
+
   it("refuses a config with a missing model or binary before recording anything", async () => {
     const home = simHome()
     addSim(home, "nomodel", await freePort(), [], { model: { path: "gone.gguf" } })
@@ -113,15 +132,18 @@ describe("orch up, down, restart", () => {
       on("nobinary", { _tag: "StartRequested", by: "cli" })
     ])))
     expect(orch(["daemon", "start", "--home", home]).code).toBe(0)
-    const reasons = await waitFor(async () => {
-      const failed = types(home).filter((event) => event.type === "SpawnFailed")
-      return failed.length === 3 ? failed.map((event) => event.data["reason"]).sort() : undefined
+    // The held port may be free at the next try: retried. A missing model or binary is not.
+    const failures = await waitFor(async () => {
+      const failed = new Map(types(home).filter((event) => event.type === "SpawnFailed").reverse().map((event) => [event.instance, event.data]))
+      return failed.size === 3 && count(home, "RestartScheduled", "taken") > 0 ? failed : undefined
     }, 10_000)
-    expect(reasons).toEqual([
-      '"no-such-llama-server" is not on PATH',
-      `model file not found: ${path.join(home, "gone.gguf")}`,
-      `port 127.0.0.1:${busy} is in use by another process`
-    ])
+    expect(Object.fromEntries(failures)).toEqual({
+      nobinary: { reason: '"no-such-llama-server" is not on PATH', config_error: true },
+      nomodel: { reason: `model file not found: ${path.join(home, "gone.gguf")}`, config_error: true },
+      taken: { reason: `port 127.0.0.1:${busy} is in use by another process`, config_error: false }
+    })
+    expect(types(home, "taken").find((event) => event.type === "RestartScheduled")?.data).toMatchObject({ attempt: 1, reason: "failed_start" })
+    expect(count(home, "RestartScheduled", "nomodel") + count(home, "RestartScheduled", "nobinary")).toBe(0)
     expect(servers(home)).toEqual([])
   })
 })

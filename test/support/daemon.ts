@@ -59,6 +59,7 @@ export const servers = (home: string) => findMarked(home).map((marked) => ({ pid
 export interface JournalLine {
   readonly seq: number
   readonly at: number
+  readonly instance: string | null
   readonly type: string
   readonly data: Record<string, unknown>
 }
