@@ -23,7 +23,7 @@ export const summary = (event: Event): string => {
     case "ProcessExited":
       return `pid ${event.pid} exited with ${exitText(event.code, event.signal)}${event.uptime_ms === null ? "" : ` after ${formatDuration(Math.round(event.uptime_ms / 1000) * 1000)}`}`
     case "ProcessStopped":
-      return `pid ${event.pid} stopped (${event.how}) in ${event.took_ms} ms`
+      return `pid ${event.pid} stopped (${event.how}${event.code === undefined ? "" : `, exit ${exitText(event.code, event.signal ?? null)}`}) in ${event.took_ms} ms`
     case "ProcessAdopted":
       return `pid ${event.pid} adopted`
     case "ProcessLost":

@@ -45,7 +45,10 @@ export const ProcessExited = Schema.TaggedStruct("ProcessExited", {
 export const ProcessStopped = Schema.TaggedStruct("ProcessStopped", {
   pid: Pid,
   how: Schema.Literal("graceful", "killed"),
-  took_ms: Millis
+  took_ms: Millis,
+  /** How it ended, when it was the daemon's own child (an adopted process's exit is not ours to see). */
+  code: Schema.optionalWith(Schema.NullOr(Schema.Int), { exact: true }),
+  signal: Schema.optionalWith(Schema.NullOr(Schema.String), { exact: true })
 })
 export const ProcessAdopted = Schema.TaggedStruct("ProcessAdopted", { pid: Pid, start_time: Schema.String })
 export const ProcessLost = Schema.TaggedStruct("ProcessLost", { pid: Pid, reason: Schema.String })

@@ -1,8 +1,7 @@
-import type { ChildProcess } from "node:child_process"
 import { Cause, Clock, Effect, Either, FiberMap, Runtime, Schedule, Schema, Stream } from "effect"
 import { journalDir } from "../config/home.js"
 import { InstanceConfig } from "../domain/config.js"
-import type { Event } from "../domain/events.js"
+import type { Event, EventOf } from "../domain/events.js"
 import { type InstanceState, type State, fold } from "../domain/instances.js"
 import { configErrorIn } from "../domain/failed-start.js"
 import { decideRestart, reconcile } from "../domain/supervise.js"
@@ -18,8 +17,6 @@ import { makeProber } from "./prober.js"
 import { logFiles, spawnServer, stderrTail } from "./spawn.js"
 import { stopProcess } from "./stop.js"
 
-/** A server that exits this soon after its spawn did not start: SpawnFailed, with its stderr. */
-export const EARLY_EXIT_MS = 2_000
 /** How often a server this daemon did not spawn (adopted) is checked for life. */
 export const ADOPTED_POLL_MS = 500
 
@@ -28,9 +25,20 @@ interface Tracked {
   readonly startTime: string
   readonly since: number
   readonly adopted: boolean
+  /**
+   * Whether a probe has found it healthy: one that exits before then did not start (SpawnFailed,
+   * with its stderr), however long it loaded, and one that says why in a configuration error's
+   * words is not retried, whenever it says so.
+   */
+  ready: boolean
   readonly stderr?: { readonly file: string; readonly offset: number }
+  /** How our own child ended, once it has; an adopted process has none. */
+  readonly exit?: Promise<{ readonly code: number | null; readonly signal: string | null }>
   stopping: boolean
 }
+
+/** How long a stop waits, after the process is gone, for the OS to hand over its exit status. */
+const EXIT_STATUS_WAIT_MS = 1_000
 
 const decodeEither = Schema.decodeUnknownEither(InstanceConfig)
 const decoded = new WeakMap<object, ReturnType<typeof decodeEither>>()
@@ -73,17 +81,18 @@ export const runDaemon = (home: string, version: string) =>
 
     // ---- probers: one fiber per running server, replaced on restart, removed when it ends --------
     const probers = yield* FiberMap.make<string>()
-    const startProbing = (name: string) =>
+    const startProbing = (name: string, process: Tracked) =>
       Either.match(decodeConfig(state.instances[name]?.config ?? undefined), {
         onLeft: () => Effect.void,
-        onRight: (config) =>
-          FiberMap.run(
-            probers,
-            name,
-            Effect.scoped(
-              Effect.flatMap(makeProber(name, config), (probe) => probeLoop(probe, (event) => writer.add(name, event), config.healthcheck))
-            )
-          ).pipe(Effect.asVoid)
+        onRight: (config) => {
+          const record = (event: EventOf<"HealthProbed">) => {
+            if (event.result === "ok") process.ready = true
+            return writer.add(name, event)
+          }
+          return FiberMap.run(probers, name, Effect.scoped(Effect.flatMap(makeProber(name, config), (probe) => probeLoop(probe, record, config.healthcheck)))).pipe(
+            Effect.asVoid
+          )
+        }
       })
     const stopProbing = (name: string) => FiberMap.remove(probers, name)
 
@@ -96,21 +105,21 @@ export const runDaemon = (home: string, version: string) =>
         const now = yield* Clock.currentTimeMillis
         const uptime = now - process.since
         const events: Array<Event> = [{ _tag: "ProcessExited", pid: process.pid, code, signal, uptime_ms: process.adopted ? null : uptime }]
-        if (!process.adopted && uptime < EARLY_EXIT_MS && process.stderr !== undefined) {
+        if (!process.adopted && !process.ready && process.stderr !== undefined) {
           // A configuration error may come before the usage text or the clean-up lines that end the output.
           const tail = stderrTail(process.stderr.file, process.stderr.offset, 40)
           const configError = configErrorIn(tail)
           const said = configError !== undefined ? [configError] : tail.slice(-3)
           const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`
-          events.push({ _tag: "SpawnFailed", reason: `it ${how} right after starting${said.length > 0 ? `: ${said.join(" | ")}` : ""}`, config_error: configError !== undefined })
+          events.push({ _tag: "SpawnFailed", reason: `it ${how} before it was ready${said.length > 0 ? `: ${said.join(" | ")}` : ""}`, config_error: configError !== undefined })
         }
         // One batch: nobody may see the exit without the reason it was a failed start.
         yield* writer.append(events.map((event) => ({ instance: name, event })))
         yield* Effect.logInfo(`${name}: pid ${process.pid} exited (${signal ?? `code ${code}`})`)
       })
 
-    const watchChild = (name: string, process: Tracked, child: ChildProcess) =>
-      child.once("exit", (code, signal) => runFork(onExit(name, process, code, signal)))
+    const watchChild = (name: string, process: Tracked) =>
+      process.exit?.then(({ code, signal }) => runFork(onExit(name, process, code, signal)))
 
     // Not our child: nobody tells us when it ends, so look (the exit code is not ours to know).
     const watchAdopted = (name: string, process: Tracked) =>
@@ -123,11 +132,11 @@ export const runDaemon = (home: string, version: string) =>
 
     const adopt = (name: string, pid: number, startTime: string) =>
       Effect.gen(function* () {
-        const process: Tracked = { pid, startTime, since: yield* Clock.currentTimeMillis, adopted: true, stopping: false }
+        const process: Tracked = { pid, startTime, since: yield* Clock.currentTimeMillis, adopted: true, ready: false, stopping: false }
         tracked.set(name, process)
         yield* record(name, { _tag: "ProcessAdopted", pid, start_time: startTime })
         yield* watchAdopted(name, process)
-        yield* startProbing(name)
+        yield* startProbing(name, process)
         yield* Effect.logInfo(`${name}: adopted pid ${pid}`)
       })
 
@@ -165,12 +174,13 @@ export const runDaemon = (home: string, version: string) =>
           return yield* record(instance.name, { _tag: "SpawnFailed", reason: spawned.left.reason, config_error: spawned.left.configError })
         }
         const { child, pid, startTime, argv, stdout, stderr, stderrOffset } = spawned.right
-        const process: Tracked = { pid, startTime, since: yield* Clock.currentTimeMillis, adopted: false, stderr: { file: stderr, offset: stderrOffset }, stopping: false }
+        const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })))
+        const process: Tracked = { pid, startTime, since: yield* Clock.currentTimeMillis, adopted: false, stderr: { file: stderr, offset: stderrOffset }, exit, ready: false, stopping: false }
         tracked.set(instance.name, process)
-        watchChild(instance.name, process, child)
+        watchChild(instance.name, process)
         yield* Effect.logInfo(`${instance.name}: spawned pid ${pid}`)
         const seq = yield* record(instance.name, { _tag: "ProcessSpawned", pid, start_time: startTime, argv, stdout, stderr })
-        yield* startProbing(instance.name)
+        yield* startProbing(instance.name, process)
         return seq
       })
 
@@ -183,8 +193,10 @@ export const runDaemon = (home: string, version: string) =>
         const timeout = Either.match(decodeConfig(instance.config ?? undefined), { onLeft: () => 10_000, onRight: (config) => config.stop_timeout })
         const stopped = yield* stopProcess(process.pid, process.startTime, timeout)
         if (tracked.get(instance.name) === process) tracked.delete(instance.name)
+        const exit = process.exit === undefined ? undefined : yield* Effect.timeoutOption(Effect.promise(() => process.exit!), EXIT_STATUS_WAIT_MS)
+        const status = exit === undefined || exit._tag === "None" ? {} : { code: exit.value.code, signal: exit.value.signal }
         yield* Effect.logInfo(`${instance.name}: stopped pid ${process.pid} (${stopped.how}, ${stopped.took_ms} ms)`)
-        return yield* record(instance.name, { _tag: "ProcessStopped", pid: process.pid, ...stopped })
+        return yield* record(instance.name, { _tag: "ProcessStopped", pid: process.pid, ...stopped, ...status })
       })
 
     /** The next restart that falls due wakes the supervisor then. */

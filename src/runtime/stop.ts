@@ -42,6 +42,9 @@ export const stopProcess = (pid: number, startTime: string, timeoutMs: number) =
     if (!isAlive(pid, startTime)) return { how: "graceful", took_ms: 0 } satisfies Stopped
     const tree = yield* descendants(pid)
     signal(-pid, "SIGTERM")
+    // A stopped process (SIGSTOP, a debugger, a wedged server frozen for a look) acts on SIGTERM
+    // only once it runs again: systemd sends SIGCONT after SIGTERM for the same reason.
+    signal(-pid, "SIGCONT")
     if (yield* waitGone(pid, startTime, timeoutMs)) {
       // The leader went; anything left in its group goes with it.
       signal(-pid, "SIGKILL")

@@ -24,7 +24,7 @@ const config = (restart_policy: Record<string, unknown>): Event => ({
   config: { model: { path: "m" }, server: { port: 1 }, healthcheck: { retries: 2, start_period: 0 }, restart_policy },
   hash: "h"
 })
-const configError: Event = { _tag: "SpawnFailed", reason: "it exited with code 1 right after starting: error: invalid argument: --bogus", config_error: true }
+const configError: Event = { _tag: "SpawnFailed", reason: "it exited with code 1 before it was ready: error: invalid argument: --bogus", config_error: true }
 const portTaken: Event = { _tag: "SpawnFailed", reason: "port 127.0.0.1:8080 is in use by another process", config_error: false }
 const scheduled = (attempt: number, due_at: number, reason: RestartReason = "exited"): Event => ({
   _tag: "RestartScheduled", attempt, delay_ms: 1_000, due_at, reason

@@ -51,6 +51,11 @@ describe("orch up, down, restart", () => {
     expect(types(home, "chat").map((event) => event.type).filter((type) => type !== "HealthProbed")).toEqual([
       "ConfigApplied", "StartRequested", "ProcessSpawned", "RestartRequested", "ProcessStopped", "ProcessSpawned", "StopRequested", "ProcessStopped"
     ])
+    // Our own child: how it ended is known and recorded.
+    expect(types(home, "chat").filter((event) => event.type === "ProcessStopped").map((event) => event.data)).toEqual([
+      expect.objectContaining({ pid: first!.pid, how: "graceful", code: 0, signal: null }),
+      expect.objectContaining({ pid: second!.pid, how: "graceful", code: 0, signal: null })
+    ])
   })
 
   it("kills a server that ignores SIGTERM after stop_timeout, leaving no process of its group", async () => {
@@ -60,7 +65,7 @@ describe("orch up, down, restart", () => {
     const [server] = servers(home)
     expect(orch(["down", "stuck", "--home", home]).code).toBe(0)
     const stopped = types(home, "stuck").find((event) => event.type === "ProcessStopped")!
-    expect(stopped.data).toMatchObject({ pid: server!.pid, how: "killed" })
+    expect(stopped.data).toMatchObject({ pid: server!.pid, how: "killed", code: null, signal: "SIGKILL" })
     expect(stopped.data["took_ms"]).toBeGreaterThanOrEqual(1_000)
     expect(() => process.kill(-server!.pid, 0)).toThrow()
     expect(servers(home)).toEqual([])
@@ -77,8 +82,8 @@ describe("orch up, down, restart", () => {
   })
 
   it.each([
-    ["an unknown flag in args", ["--bogus"], /it exited with code 1 right after starting: error: invalid argument: --bogus/],
-    ["a server that crashes at once", ["--sim-crash-after-ms", "0", "--sim-crash-signal", "SIGABRT"], /it was killed by SIGABRT right after starting/]
+    ["an unknown flag in args", ["--bogus"], /it exited with code 1 before it was ready: error: invalid argument: --bogus/],
+    ["a server that crashes at once", ["--sim-crash-after-ms", "0", "--sim-crash-signal", "SIGABRT"], /it was killed by SIGABRT before it was ready/]
   ])("reports %s with the server's own words, a SpawnFailed and exit 1", async (_, args, reason) => {
     const home = simHome()
     addSim(home, "bad", await freePort(), args)
