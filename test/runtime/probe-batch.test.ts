@@ -32,6 +32,22 @@ describe("the probe batch", () => {
       expect((yield* rows).map((row) => [row.instance, row.at])).toEqual([["a", 1_000], ["b", 1_030], ["c", 1_030]])
     }).pipe(Effect.scoped, Effect.provide(JournalLive(journalIn()))))
 
+  it.effect("commits at once a probe whose result differs from its server's last, with what waits before it", () =>
+    Effect.gen(function* () {
+      const { commit, commits, rows } = yield* counted
+      const batch = yield* makeProbeBatch(commit)
+      yield* batch.add("a", probe("error") as EventOf<"HealthProbed">)
+      yield* batch.add("b", ok)
+      yield* TestClock.adjust(PROBE_BATCH_MS)
+      expect(commits).toEqual([2])
+      yield* batch.add("b", ok)
+      yield* batch.add("a", ok)
+      expect(commits).toEqual([2, 2])
+      expect((yield* rows).map((row) => [row.instance, row.event._tag === "HealthProbed" && row.event.result])).toEqual([["a", "error"], ["b", "ok"], ["b", "ok"], ["a", "ok"]])
+      yield* TestClock.adjust(PROBE_BATCH_MS)
+      expect(commits).toEqual([2, 2])
+    }).pipe(Effect.scoped, Effect.provide(JournalLive(journalIn()))))
+
   it.effect("commits waiting probes before any other event, so the journal keeps their order", () =>
     Effect.gen(function* () {
       const { commit, commits, rows } = yield* counted
