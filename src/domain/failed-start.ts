@@ -20,3 +20,9 @@ const CONFIG_ERRORS: ReadonlyArray<RegExp> = [
 /** The line of a failed start's output that shows a configuration error, if one does. */
 export const configErrorIn = (lines: ReadonlyArray<string>): string | undefined =>
   lines.find((line) => CONFIG_ERRORS.some((pattern) => pattern.test(line)))
+
+/** llama.cpp's logger starts a line with the time since start and a level ("0.00.010.574 E "). */
+const LOG_PREFIX = /^\d+\.\d{2}\.\d{3}\.\d{3} [A-Z] /
+
+/** A line of llama-server's output as a person wants to read it in a reason: without that prefix. */
+export const plainLine = (line: string): string => line.replace(LOG_PREFIX, "")

@@ -3,7 +3,7 @@ import { journalDir } from "../config/home.js"
 import { InstanceConfig } from "../domain/config.js"
 import type { Event, EventOf } from "../domain/events.js"
 import { type InstanceState, type State, fold } from "../domain/instances.js"
-import { configErrorIn } from "../domain/failed-start.js"
+import { configErrorIn, plainLine } from "../domain/failed-start.js"
 import { decideRestart, reconcile } from "../domain/supervise.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
@@ -107,7 +107,7 @@ export const runDaemon = (home: string, version: string) =>
         const events: Array<Event> = [{ _tag: "ProcessExited", pid: process.pid, code, signal, uptime_ms: process.adopted ? null : uptime }]
         if (!process.adopted && !process.ready && process.stderr !== undefined) {
           // A configuration error may come before the usage text or the clean-up lines that end the output.
-          const tail = stderrTail(process.stderr.file, process.stderr.offset, 40)
+          const tail = stderrTail(process.stderr.file, process.stderr.offset, 40).map(plainLine)
           const configError = configErrorIn(tail)
           const said = configError !== undefined ? [configError] : tail.slice(-3)
           const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { configErrorIn } from "../../src/domain/failed-start.js"
+import { configErrorIn, plainLine } from "../../src/domain/failed-start.js"
 
 describe("configErrorIn: llama-server's words for a mistake no retry mends", () => {
   it.each([
@@ -22,5 +22,13 @@ describe("configErrorIn: llama-server's words for a mistake no retry mends", () 
     ["a load that failed for another reason", "srv    load_model: failed to load model, 'm.gguf'"]
   ])("leaves %s to be retried", (_, line) => {
     expect(configErrorIn(["build: 1 (abc)", line])).toBeUndefined()
+  })
+
+  it("reads lines without llama.cpp's time and level, which a reason does not need", () => {
+    expect(plainLine("0.00.008.194 E srv         start: couldn't bind HTTP server socket, hostname: 127.0.0.1, port: 8080")).toBe(
+      "srv         start: couldn't bind HTTP server socket, hostname: 127.0.0.1, port: 8080"
+    )
+    expect(plainLine("12.03.004.005 W DEPRECATED: --mmap and --no-mmap are deprecated")).toBe("DEPRECATED: --mmap and --no-mmap are deprecated")
+    expect(plainLine("error: invalid argument: --bogus")).toBe("error: invalid argument: --bogus")
   })
 })
