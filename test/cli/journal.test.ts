@@ -101,7 +101,7 @@ describe("orch replay", () => {
     const run = orch(["replay", "--home", home])
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^Replayed the journal to event #8 from event #1:/)
-    expect(run.stdout).toMatch(/│ coder +│ up +│ failed +│ error +│ - +│/)
+    expect(run.stdout).toMatch(/│ coder +│ up +│ stopped +│ error +│ - +│/)
     expect(run.stdout).toMatch(/│ qwen +│ up +│ backoff +│ error +│ - +│ - +│ 0 +│ SIGABRT +│ #1 at /)
   })
 

@@ -44,7 +44,7 @@ describe("log rotation (copy-truncate)", () => {
     }, 12_000, 250)
     expect(rotated[0]).toMatchObject({ instance: "chat", type: "LogRotated", data: { stream: "stderr" } })
     const logs = path.join(home, "instances", "chat", "logs")
-    expect(fs.readFileSync(path.join(logs, "stderr.log.1"), "utf8")).toContain("main: model loaded")
+    expect(fs.readFileSync(path.join(logs, "stderr.log.1"), "utf8")).toContain("llama_server: model loaded")
 
     // SIGTERM makes this server write one line: it must land at the start of the emptied file, with no hole before it.
     process.kill(servers(home)[0]!.pid, "SIGTERM")
@@ -52,7 +52,7 @@ describe("log rotation (copy-truncate)", () => {
       const text = fs.readFileSync(path.join(logs, "stderr.log"), "utf8")
       return text.includes("ignoring SIGTERM") ? text : undefined
     })
-    expect(after).toBe("srv    operator(): operator(): cleaning up before exit...\nsimulator: ignoring SIGTERM as asked (--sim-ignore-sigterm)\n")
+    expect(after).toBe("simulator: ignoring SIGTERM as asked (--sim-ignore-sigterm)\n")
     // The follower saw the new lines once, and nothing it had already passed again.
     await waitFor(async () => (followed.includes("ignoring SIGTERM") ? true : undefined))
     expect(followed).toBe(after)

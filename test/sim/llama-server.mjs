@@ -4,6 +4,20 @@
 // and error messages, /health answering 503 while "loading" and 200 after. Where the real
 // server and this file differ, this file is wrong.
 //
+// Checked against the real server (llama.cpp 80fb11a, 2026-09, built by scripts/llama-server.mjs;
+// test/real runs it). Differences found there and fixed here:
+//   - log lines carry llama.cpp's timestamp and level ("0.00.010.574 E srv  ..."); the listening
+//     line comes after "model loaded", as "llama_server: listening on http://H:P"
+//   - while loading, every path answers 503, unknown ones and POSTs too, with the keys in the
+//     order message, type, code
+//   - --list-devices on a CPU build prints "  (none)" under "Available devices:"
+//   - a missing model says "(No such file or directory)" and "llama_server: exiting due to model
+//     loading error"; a held port "start: couldn't bind HTTP server socket, hostname: H, port: P"
+//   - no -m starts a router: /health ok, /v1/models empty, --alias ignored
+//   - SIGTERM while loading: killed by it (143); with a request in flight: the listener closes,
+//     the server waits for the client to go, then exits 0; a second SIGTERM exits 1 at once
+// Not simulated: the real server's model formats, tokens and timings beyond these.
+//
 // Test-only switches (never passed to the real server):
 //   --sim-load-ms N          time to "load the model" (default 200)
 //   --sim-crash-after-ms N   exit by itself N ms after start ...
@@ -38,7 +52,14 @@ const SWITCHES = new Map([
   ["--sim-ignore-sigterm", "ignoreSigterm"]
 ])
 
+const started = Date.now()
 const log = (line) => process.stderr.write(`${line}\n`)
+/** A line through llama.cpp's logger: minutes.seconds.millis.micros since start, then the level. */
+const logAs = (level, line) => {
+  const us = Math.floor(performance.now() * 1000)
+  const stamp = `${Math.floor(us / 60e6)}.${String(Math.floor(us / 1e6) % 60).padStart(2, "0")}.${String(Math.floor(us / 1000) % 1000).padStart(3, "0")}.${String(us % 1000).padStart(3, "0")}`
+  log(`${stamp} ${level} ${line}`)
+}
 
 const parseArgs = (argv) => {
   const options = { host: "127.0.0.1", port: "8080", loadMs: "200", crashCode: "1", stopMs: "50" }
@@ -71,27 +92,28 @@ if (options.version) {
 }
 
 if (options.listDevices) {
-  process.stdout.write("Available devices:\n")
+  process.stdout.write("Available devices:\n  (none)\n")
   process.exit(0)
 }
 
-const modelPath = options.model ?? "models/7B/ggml-model-f16.gguf"
+const modelPath = options.model
+// With no model it is a router that loads models on demand: it serves none of its own.
+const router = modelPath === undefined
 const alias = options.alias ?? modelPath
 const slots = Math.max(1, Number(options.parallel ?? 1))
-const started = Date.now()
-let loaded = false
+let loaded = router
 let hung = false
 let wedged = false
 
-log(`build: 0 (simulator) with node ${process.version} for ${process.platform}-${process.arch}`)
-log(`system info: n_threads = ${options.threads ?? 4}, n_threads_batch = ${options.threads ?? 4}, total_threads = 4`)
+logAs("I", `build: 0 (simulator) with node ${process.version} for ${process.platform}-${process.arch}`)
+logAs("I", `system info: n_threads = ${options.threads ?? 4}, n_threads_batch = ${options.threads ?? 4}, total_threads = 4`)
 
 const json = (res, status, body) => {
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" })
   res.end(JSON.stringify(body))
 }
 const apiError = (res, code, message, type) => json(res, code, { error: { code, message, type } })
-const loading = (res) => apiError(res, 503, "Loading model", "unavailable_error")
+const loading = (res) => json(res, 503, { error: { message: "Loading model", type: "unavailable_error", code: 503 } })
 
 const readBody = (req) =>
   new Promise((resolve) => {
@@ -116,7 +138,7 @@ const routes = {
     return apiError(res, status, "Internal server error", "server_error")
   },
   "GET /v1/models": (_, res) =>
-    json(res, 200, {
+    router ? json(res, 200, { data: [], object: "list" }) : json(res, 200, {
       object: "list",
       data: [{ id: alias, object: "model", created: Math.floor(started / 1000), owned_by: "llamacpp",
         meta: { vocab_type: 2, n_vocab: 32000, n_ctx_train: 4096, n_embd: 288, n_params: 15191712, size: 35488800 } }]
@@ -125,7 +147,7 @@ const routes = {
     json(res, 200, {
       default_generation_settings: { n_ctx: Number(options.ctx ?? 4096), params: { n_predict: -1, temperature: 0.8 } },
       total_slots: slots,
-      model_path: modelPath,
+      model_path: modelPath ?? "none",
       build_info: "b0-simulator"
     }),
   "GET /slots": (_, res, url) => {
@@ -167,6 +189,7 @@ const routes = {
   "POST /v1/chat/completions": async (req, res) => {
     const body = await readBody(req)
     if (body === undefined) return apiError(res, 400, "Invalid JSON", "invalid_request_error")
+    if (router) return apiError(res, 400, `model '${body.model}' not found`, "invalid_request_error")
     const id = `chatcmpl-sim${Date.now()}`
     const created = Math.floor(Date.now() / 1000)
     counters.predicted += 6
@@ -193,17 +216,23 @@ const PUBLIC = new Set(["GET /health", "GET /v1/health", "GET /models", "GET /v1
 const counters = { prompt: 0, predicted: 0 }
 let busy = 0
 
+let inFlight = 0
 const server = http.createServer(async (req, res) => {
   if (hung) return // a wedged server: the connection is accepted, never answered
+  inFlight++
+  res.once("close", () => {
+    inFlight--
+    if (terminating && inFlight === 0) exitAfterStop()
+  })
   const url = new URL(req.url ?? "/", "http://sim")
   const key = `${req.method} ${url.pathname}`
+  if (!loaded) return loading(res)
   const route = routes[key]
   if (route === undefined) return apiError(res, 404, "File Not Found", "not_found_error")
   if (wedged && !PUBLIC.has(key)) return // the HTTP thread answers /health; the stuck task queue answers nothing
   if (options.apiKey !== undefined && !PUBLIC.has(key) && req.headers.authorization !== `Bearer ${options.apiKey}`) {
     return apiError(res, 401, "Invalid API Key", "authentication_error")
   }
-  if (!loaded && key !== "GET /health" && key !== "GET /v1/health") return loading(res)
   busy++
   try {
     await route(req, res, url)
@@ -212,26 +241,28 @@ const server = http.createServer(async (req, res) => {
   }
 })
 
-server.on("error", (error) => {
-  log(`couldn't bind HTTP server socket, hostname: ${options.host}, port: ${options.port}: ${error.code}`)
-  log("main: exiting due to HTTP server error")
+server.on("error", () => {
+  logAs("E", `srv         start: couldn't bind HTTP server socket, hostname: ${options.host}, port: ${options.port}`)
+  logAs("I", "srv    operator(): operator(): cleaning up before exit...")
+  logAs("E", "srv  llama_server: exiting due to HTTP server error")
   process.exit(1)
 })
 
 server.listen(Number(options.port), options.host, () => {
-  log(`main: HTTP server is listening, hostname: ${options.host}, port: ${options.port}, http threads: 3`)
-  log("main: loading model")
+  if (router) return logAs("I", "srv  llama_server: starting server in router mode. models will be automatically loaded on-demand")
+  logAs("I", `srv    load_model: loading model '${modelPath}'`)
   if (!fs.existsSync(modelPath) || !fs.statSync(modelPath).isFile()) {
-    log(`gguf_init_from_file: failed to open GGUF file '${modelPath}'`)
-    log(`srv    load_model: failed to load model, '${modelPath}'`)
-    log("main: exiting due to model loading error")
+    logAs("E", `gguf_init_from_file: failed to open GGUF file '${modelPath}' (${fs.existsSync(modelPath) ? "Is a directory" : "No such file or directory"})`)
+    logAs("E", `srv    load_model: failed to load model, '${modelPath}'`)
+    logAs("I", "srv    operator(): operator(): cleaning up before exit...")
+    logAs("E", "srv  llama_server: exiting due to model loading error")
     process.exit(1)
   }
   setTimeout(() => {
     loaded = true
-    log("main: model loaded")
-    log(`main: server is listening on http://${options.host}:${options.port} - starting the main loop`)
-    log("srv  update_slots: all slots are idle")
+    logAs("I", "srv  llama_server: model loaded")
+    logAs("I", `srv  llama_server: listening on http://${options.host}:${options.port}`)
+    logAs("I", "srv  update_slots: all slots are idle")
   }, Number(options.loadMs))
 })
 
@@ -257,9 +288,24 @@ if (options.wedgeAfterMs !== undefined) {
   }, Number(options.wedgeAfterMs))
 }
 
+let terminating = false
+const exitAfterStop = () => setTimeout(() => process.exit(0), Number(options.stopMs))
 process.on("SIGTERM", () => {
-  log("srv    operator(): operator(): cleaning up before exit...")
   if (options.ignoreSigterm) return log("simulator: ignoring SIGTERM as asked (--sim-ignore-sigterm)")
-  setTimeout(() => process.exit(0), Number(options.stopMs))
+  if (terminating) {
+    log("Received second interrupt, terminating immediately.")
+    process.exit(1)
+  }
+  // Loading: the real server has no handler yet, and dies of the signal.
+  if (!loaded) {
+    process.removeAllListeners("SIGTERM")
+    process.kill(process.pid, "SIGTERM")
+    return
+  }
+  terminating = true
+  logAs("I", "srv    operator(): operator(): cleaning up before exit...")
+  // The listener closes at once; a request in flight keeps the server until its client goes.
+  server.close()
+  if (inFlight === 0) exitAfterStop()
 })
 process.on("SIGINT", () => process.exit(130))

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { listen, freePort } from "../support/net.js"
 import { TINY_MODEL, healthIs, request, startSim, waitFor } from "../support/sim.js"
 
-const LOADING = '{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}'
+const LOADING = '{"error":{"message":"Loading model","type":"unavailable_error","code":503}}'
 
 /** The flags orch generates, for a simulator on a fresh port. */
 const baseArgs = (port: number) => ["--host", "127.0.0.1", "--port", String(port), "-m", TINY_MODEL, "--alias", "tiny"]
@@ -12,10 +12,13 @@ describe("the llama-server simulator", () => {
     const port = await freePort()
     const sim = startSim([...baseArgs(port), "-c", "2048", "-b", "512", "-t", "2", "-np", "2", "-ngl", "0", "--sim-load-ms", "600"])
     expect(await healthIs(port, 503)).toBe(LOADING)
+    // Every path answers 503 while loading, unknown ones and POSTs too.
+    expect(await request(port, "/no-such-path")).toEqual({ status: 503, body: LOADING })
+    expect(await request(port, "/completion", { method: "POST", body: "{}" })).toEqual({ status: 503, body: LOADING })
     expect(await healthIs(port, 200)).toBe('{"status":"ok"}')
     expect((await request(port, "/v1/health")).body).toBe('{"status":"ok"}')
-    expect(sim.stderr()).toMatch(new RegExp(`main: HTTP server is listening, hostname: 127\\.0\\.0\\.1, port: ${port}`))
-    expect(sim.stderr()).toMatch(/main: model loaded/)
+    expect(sim.stderr()).toMatch(/^\d+\.\d{2}\.\d{3}\.\d{3} I srv  llama_server: model loaded$/m)
+    expect(sim.stderr()).toMatch(new RegExp(`I srv  llama_server: listening on http://127\\.0\\.0\\.1:${port}$`, "m"))
     const models = JSON.parse((await request(port, "/v1/models")).body)
     expect(models.data[0].id).toBe("tiny")
     const props = JSON.parse((await request(port, "/props")).body)
@@ -58,8 +61,9 @@ describe("the llama-server simulator", () => {
     const port = await freePort()
     const missing = startSim(["--port", String(port), "-m", "/nonexistent/model.gguf"])
     expect(await missing.exited).toEqual({ code: 1, signal: null })
-    expect(missing.stderr()).toMatch(/srv {4}load_model: failed to load model, '\/nonexistent\/model\.gguf'/)
-    expect(missing.stderr()).toMatch(/main: exiting due to model loading error/)
+    expect(missing.stderr()).toMatch(/E gguf_init_from_file: failed to open GGUF file '\/nonexistent\/model\.gguf' \(No such file or directory\)/)
+    expect(missing.stderr()).toMatch(/E srv {4}load_model: failed to load model, '\/nonexistent\/model\.gguf'/)
+    expect(missing.stderr()).toMatch(/E srv  llama_server: exiting due to model loading error/)
     const bogus = startSim(["--bogus"])
     expect(await bogus.exited).toEqual({ code: 1, signal: null })
     expect(bogus.stderr()).toBe("error: invalid argument: --bogus\n")
@@ -69,7 +73,40 @@ describe("the llama-server simulator", () => {
     const port = await listen()
     const sim = startSim(baseArgs(port))
     expect(await sim.exited).toEqual({ code: 1, signal: null })
-    expect(sim.stderr()).toMatch(/couldn't bind HTTP server socket/)
+    expect(sim.stderr()).toMatch(new RegExp(`E srv {9}start: couldn't bind HTTP server socket, hostname: 127\\.0\\.0\\.1, port: ${port}$`, "m"))
+    expect(sim.stderr()).toMatch(/E srv  llama_server: exiting due to HTTP server error/)
+  })
+
+  it("starts a router that serves no model of its own when given no -m, as the real server does", async () => {
+    const port = await freePort()
+    startSim(["--host", "127.0.0.1", "--port", String(port), "--alias", "tiny"])
+    expect(await healthIs(port, 200)).toBe('{"status":"ok"}')
+    expect(JSON.parse((await request(port, "/v1/models")).body)).toEqual({ data: [], object: "list" })
+    expect((await request(port, "/v1/chat/completions", { method: "POST", body: '{"model":"tiny"}' })).status).toBe(400)
+  })
+
+  it("dies of SIGTERM while it loads, as the real server has no handler yet", async () => {
+    const port = await freePort()
+    const sim = startSim([...baseArgs(port), "--sim-load-ms", "5000"])
+    await healthIs(port, 503)
+    sim.child.kill("SIGTERM")
+    expect(await sim.exited).toEqual({ code: null, signal: "SIGTERM" })
+  })
+
+  it("on SIGTERM with a request in flight, closes its listener and waits for the client; a second SIGTERM exits 1 at once", async () => {
+    const port = await freePort()
+    const sim = startSim([...baseArgs(port), "--sim-load-ms", "0", "--sim-wedge-after-ms", "0"])
+    await waitFor(async () => ((await request(port, "/health")).status === 200 ? true : undefined))
+    // A wedged server never answers /slots: the request stays in flight.
+    void request(port, "/slots", { timeoutMs: 10_000 }).catch(() => undefined)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    sim.child.kill("SIGTERM")
+    await waitFor(async () => (/cleaning up before exit/.test(sim.stderr()) ? true : undefined))
+    await expect(request(port, "/health", { timeoutMs: 500 })).rejects.toThrow()
+    expect(sim.child.exitCode).toBe(null)
+    sim.child.kill("SIGTERM")
+    expect(await sim.exited).toEqual({ code: 1, signal: null })
+    expect(sim.stderr()).toContain("Received second interrupt, terminating immediately.")
   })
 
   it("stops on SIGTERM, logging as llama-server does", async () => {
