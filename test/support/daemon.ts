@@ -37,11 +37,17 @@ afterEach(() => {
   }
 })
 
-/** A temp home with the tiny model, tracked for clean-up. */
-export const simHome = () => {
+/** A temp home whose daemon and servers are killed after the test. */
+export const supervisedHome = () => {
   const home = tempHome()
-  fs.copyFileSync(TINY_MODEL, path.join(home, "tiny.gguf"))
   homes.push(home)
+  return home
+}
+
+/** A supervised home with the simulator's tiny model. */
+export const simHome = () => {
+  const home = supervisedHome()
+  fs.copyFileSync(TINY_MODEL, path.join(home, "tiny.gguf"))
   return home
 }
 

@@ -10,11 +10,11 @@ export interface Run {
 }
 
 /** Runs the built `orch` as a real process, with colour off unless the test turns it on. */
-export const orch = (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {}): Run => {
+export const orch = (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv; readonly timeoutMs?: number } = {}): Run => {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ...options.env }
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key]
   if (options.env?.["LLAMA_ORCH_HOME"] === undefined) delete env["LLAMA_ORCH_HOME"]
-  const result = spawnSync(process.execPath, [ORCH, ...args], { cwd: options.cwd ?? process.cwd(), env, encoding: "utf8", timeout: 15_000 })
+  const result = spawnSync(process.execPath, [ORCH, ...args], { cwd: options.cwd ?? process.cwd(), env, encoding: "utf8", timeout: options.timeoutMs ?? 15_000 })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
