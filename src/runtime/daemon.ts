@@ -26,9 +26,8 @@ interface Tracked {
   readonly since: number
   readonly adopted: boolean
   /**
-   * Whether a probe has found it healthy: one that exits before then did not start (SpawnFailed,
-   * with its stderr), however long it loaded, and one that says why in a configuration error's
-   * words is not retried, whenever it says so.
+   * Whether a probe has found it healthy. A server that exits before then did not start, however
+   * long it loaded: SpawnFailed, with its stderr, which may show a configuration error.
    */
   ready: boolean
   readonly stderr?: { readonly file: string; readonly offset: number }

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process"
 import { describe, expect, it } from "vitest"
 import { count, servers, supervisedHome, types } from "../support/daemon.js"
-import { freePort } from "../support/net.js"
+import { freePort, freePorts } from "../support/net.js"
 import { ORCH, orch } from "../support/orch.js"
 import { MODELS, addReal, chat, healthyAgain } from "../support/real.js"
 import { request } from "../support/sim.js"
@@ -20,8 +20,8 @@ describe("the real llama-server, supervised", () => {
   it("starts: probes see it unreachable, then loading (503), then healthy; it serves its name and answers a chat", async () => {
     const home = supervisedHome()
     const port = await freePort()
-    // The slow model, read whole (--no-mmap), loads long enough for the probes to see the 503.
-    addReal(home, "chat", port, { model: { path: MODELS.slow, context_size: 256, threads: 1 }, args: ["--no-mmap"] })
+    // The slow model, read whole (--load-mode none, formerly --no-mmap), loads long enough for the probes to see the 503.
+    addReal(home, "chat", port, { model: { path: MODELS.slow, context_size: 256, threads: 1 }, args: ["--load-mode", "none"] })
     const up = orch(["up", "chat", "--home", home], { timeoutMs: 60_000 })
     expect(up.code, up.stdout + up.stderr).toBe(0)
     expect(up.stdout).toMatch(/✓ chat: healthy \(pid \d+/)
@@ -38,25 +38,32 @@ describe("the real llama-server, supervised", () => {
     expect(JSON.parse(answer.body)).toMatchObject({ object: "chat.completion", choices: [expect.objectContaining({ index: 0 })] })
   })
 
-  it("restarts a server killed with -9, and stops it gracefully with its exit code, leaving nothing", async () => {
+  it("restarts a server killed with -9 while its neighbour runs on, and stops it gracefully with its exit code, leaving nothing", async () => {
     const home = supervisedHome()
-    const port = await freePort()
-    addReal(home, "tiny", port)
-    expect(orch(["up", "tiny", "--home", home]).code).toBe(0)
-    const [first] = servers(home)
+    const [port, otherPort] = await freePorts(2)
+    addReal(home, "tiny", port!)
+    addReal(home, "coder", otherPort!, { model: { path: MODELS.other, context_size: 256, threads: 1 } })
+    expect(orch(["up", "tiny", "coder", "--home", home]).code).toBe(0)
+    const served = async (at: number) => (JSON.parse((await request(at, "/v1/models")).body) as { data: Array<{ id: string; meta: { n_embd: number } }> }).data[0]!
+    expect(await served(port!)).toMatchObject({ id: "tiny", meta: { n_embd: 64 } })
+    expect(await served(otherPort!)).toMatchObject({ id: "coder", meta: { n_embd: 96 } })
+    const first = servers(home).find((server) => server.instance === "tiny")
+    const neighbour = servers(home).find((server) => server.instance === "coder")
     process.kill(first!.pid, "SIGKILL")
     const second = await healthyAgain(home, "tiny", first!.pid)
     const events = types(home, "tiny").filter((event) => event.type !== "HealthProbed")
     expect(events.map((event) => event.type).slice(2)).toEqual(["ProcessSpawned", "ProcessExited", "RestartScheduled", "ProcessSpawned"])
     expect(events[3]!.data).toMatchObject({ pid: first!.pid, code: null, signal: "SIGKILL" })
     expect(events[4]!.data).toMatchObject({ attempt: 1, reason: "exited", delay_ms: 200 })
-    expect(servers(home)).toEqual([{ pid: second, instance: "tiny" }])
-    expect((await chat(port, "tiny")).status).toBe(200)
+    expect(servers(home).sort((a, b) => a.instance.localeCompare(b.instance))).toEqual([neighbour, { pid: second, instance: "tiny" }])
+    expect(count(home, "ProcessSpawned", "coder")).toBe(1)
+    expect((await chat(port!, "tiny")).status).toBe(200)
 
-    const down = orch(["down", "tiny", "--home", home])
+    const down = orch(["down", "tiny", "coder", "--home", home])
     expect(down.code, down.stdout).toBe(0)
     const stopped = types(home, "tiny").filter((event) => event.type === "ProcessStopped")
     expect(stopped.map((event) => event.data)).toEqual([expect.objectContaining({ pid: second, how: "graceful", code: 0, signal: null })])
+    expect(exists(neighbour!.pid)).toBe(false)
     expect(exists(second)).toBe(false)
     expect(servers(home)).toEqual([])
   })

@@ -75,25 +75,22 @@ class Bytes {
     this.parts.push(part)
     this.length += part.length
   }
+  private scalar(size: number, write: (buffer: Buffer) => unknown) {
+    const buffer = Buffer.alloc(size)
+    write(buffer)
+    this.push(buffer)
+  }
   u32(n: number) {
-    const b = Buffer.alloc(4)
-    b.writeUInt32LE(n)
-    this.push(b)
+    this.scalar(4, (b) => b.writeUInt32LE(n))
   }
   i32(n: number) {
-    const b = Buffer.alloc(4)
-    b.writeInt32LE(n)
-    this.push(b)
+    this.scalar(4, (b) => b.writeInt32LE(n))
   }
   f32(n: number) {
-    const b = Buffer.alloc(4)
-    b.writeFloatLE(n)
-    this.push(b)
+    this.scalar(4, (b) => b.writeFloatLE(n))
   }
   u64(n: number) {
-    const b = Buffer.alloc(8)
-    b.writeBigUInt64LE(BigInt(n))
-    this.push(b)
+    this.scalar(8, (b) => b.writeBigUInt64LE(BigInt(n)))
   }
   string(s: string) {
     const utf8 = Buffer.from(s, "utf8")

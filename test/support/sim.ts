@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
+import { Agent, type RequestInit as UndiciRequestInit, fetch } from "undici"
 import { afterEach } from "vitest"
 
 export const SIM = path.resolve("test/sim/llama-server.mjs")
@@ -36,9 +37,19 @@ export interface Answer {
   readonly body: string
 }
 
+/**
+ * A connection per request: tests kill and restart servers on the same port, and a kept-alive
+ * connection to the one that died would fail the next request sent on it.
+ */
+const noKeepAlive = new Agent({ pipelining: 0 })
+
 /** One HTTP request to 127.0.0.1; a refused connection or a timeout is an error. */
-export const request = async (port: number, pathname: string, init: RequestInit & { readonly timeoutMs?: number } = {}): Promise<Answer> => {
-  const response = await fetch(`http://127.0.0.1:${port}${pathname}`, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 2_000) })
+export const request = async (port: number, pathname: string, init: UndiciRequestInit & { readonly timeoutMs?: number } = {}): Promise<Answer> => {
+  const response = await fetch(`http://127.0.0.1:${port}${pathname}`, {
+    ...init,
+    dispatcher: noKeepAlive,
+    signal: AbortSignal.timeout(init.timeoutMs ?? 2_000)
+  })
   return { status: response.status, body: await response.text() }
 }
 
