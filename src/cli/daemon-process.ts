@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Clock, Effect } from "effect"
 import { journalDir } from "../config/home.js"
+import { OWNER_ONLY } from "../journal/sqlite.js"
 import { daemonEnv } from "../runtime/daemon-env.js"
 import { type DaemonPid, runningDaemon } from "../runtime/lock.js"
 import { isAlive } from "../runtime/proc.js"
@@ -29,8 +30,8 @@ export const ensureDaemon = (home: string) =>
   Effect.gen(function* () {
     const running = runningDaemon(journalDir(home))
     if (running !== undefined) return { ...running, started: false }
-    fs.mkdirSync(journalDir(home), { recursive: true })
-    const log = fs.openSync(daemonLog(home), "a")
+    fs.mkdirSync(journalDir(home), { recursive: true, mode: OWNER_ONLY.dir })
+    const log = fs.openSync(daemonLog(home), "a", OWNER_ONLY.file)
     const child = spawn(process.execPath, [process.argv[1]!, "daemon", "run", "--home", home], {
       cwd: home,
       detached: true,

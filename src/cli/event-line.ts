@@ -1,5 +1,6 @@
 import type { Envelope, Event } from "../domain/events.js"
 import { formatDuration } from "../domain/duration.js"
+import { redactEvent } from "../domain/redact.js"
 import { paint } from "./output.js"
 import { formatTime } from "./time.js"
 
@@ -56,18 +57,18 @@ const colour = (event: Event) => {
   return (text: string) => text
 }
 
-/** One human line: time, seq, instance, type, summary. */
+/** One human line: time, seq, instance, type, summary; secrets hidden. */
 export const eventLine = (envelope: Envelope) =>
   [
     paint.dim(formatTime(envelope.at)),
     paint.dim(`#${envelope.seq}`.padStart(8)),
     (envelope.instance ?? "(daemon)").padEnd(12),
     colour(envelope.event)(envelope.event._tag.padEnd(17)),
-    summary(envelope.event)
+    summary(redactEvent(envelope.event))
   ].join(" ")
 
-/** One JSON line, with stable field names: seq, at (ms), time (ISO), instance, type, data. */
+/** One JSON line, with stable field names: seq, at (ms), time (ISO), instance, type, data; secrets hidden. */
 export const eventJson = (envelope: Envelope) => {
-  const { _tag, ...data } = envelope.event
+  const { _tag, ...data } = redactEvent(envelope.event)
   return JSON.stringify({ seq: envelope.seq, at: envelope.at, time: new Date(envelope.at).toISOString(), instance: envelope.instance, type: _tag, data })
 }

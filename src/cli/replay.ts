@@ -1,7 +1,8 @@
 import { Command, Options } from "@effect/cli"
 import { Clock, Console, Effect, Either, Option } from "effect"
+import { REDACTED, redactState } from "../domain/redact.js"
 import { Journal } from "../journal/Journal.js"
-import { replay as replayJournal, verify } from "../journal/projection.js"
+import { type Difference, replay as replayJournal, verify } from "../journal/projection.js"
 import { BadOption, ExitCode } from "./errors.js"
 import { ok, bad } from "./findings.js"
 import { withJournal } from "./home-journal.js"
@@ -25,6 +26,9 @@ export const replay = Command.make(
       const until = Option.isSome(options.until)
         ? yield* Either.mapLeft(parseUntilArg(options.until.value, now), (problem) => new BadOption({ option: "--until", problem, hint: "a seq such as 1234, or a time such as 10m or 2026-11-24T09:00" }))
         : undefined
+      // A difference inside a config may be a secret's value: its path says where, not what.
+      const shown = (differences: ReadonlyArray<Difference>) =>
+        differences.map((d) => (/\.config(\.|$)/.test(d.path) ? { ...d, full: REDACTED, fast: REDACTED } : d))
       const run = Effect.gen(function* () {
         const journal = yield* Journal
         const state = yield* replayJournal(until)
@@ -32,8 +36,8 @@ export const replay = Command.make(
         if (options.writeSnapshot) yield* journal.writeSnapshot(state)
         if (options.json) {
           yield* printJson({
-            ...state,
-            ...Option.match(checked, { onNone: () => ({}), onSome: (result) => ({ verified: { snapshot_seq: result.snapshotSeq, differences: result.differences } }) })
+            ...redactState(state),
+            ...Option.match(checked, { onNone: () => ({}), onSome: (result) => ({ verified: { snapshot_seq: result.snapshotSeq, differences: shown(result.differences) } }) })
           })
         } else {
           yield* Console.log(`Replayed the journal to event #${state.seq}${state.base_seq > 0 ? ` (from the compaction snapshot at #${state.base_seq})` : " from event #1"}:`)
@@ -47,7 +51,7 @@ export const replay = Command.make(
             else {
               yield* bad(`the snapshot at #${result.snapshotSeq} plus its tail differs from the full fold:`)
               yield* Console.log(renderTable([{ header: "path" }, { header: "full fold", wrap: true }, { header: "snapshot + tail", wrap: true }],
-                result.differences.map((d) => [d.path, JSON.stringify(d.full) ?? "undefined", JSON.stringify(d.fast) ?? "undefined"])))
+                shown(result.differences).map((d) => [d.path, JSON.stringify(d.full) ?? "undefined", JSON.stringify(d.fast) ?? "undefined"])))
             }
           }
           if (result.differences.length > 0) return yield* new ExitCode({ code: 1 })

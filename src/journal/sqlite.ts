@@ -12,6 +12,29 @@ export const BUSY_TIMEOUT_MS = 10_000
 
 const code = (error: unknown) => (error as { readonly code?: string }).code ?? ""
 
+/**
+ * The journal holds every config as it was applied, secrets included (an --api-key, tokens in
+ * env): only its owner may read it, its folder, its WAL and its daemon's log.
+ */
+export const OWNER_ONLY = { file: 0o600, dir: 0o700 } as const
+
+/** Tightens a journal made before this rule (or by another umask); what we do not own stays as it is. */
+const keepPrivate = (file: string) => {
+  const modes: ReadonlyArray<[string, number]> = [
+    [path.dirname(file), OWNER_ONLY.dir],
+    [file, OWNER_ONLY.file],
+    [`${file}-wal`, OWNER_ONLY.file],
+    [`${file}-shm`, OWNER_ONLY.file]
+  ]
+  for (const [target, mode] of modes) {
+    try {
+      if ((fs.statSync(target).mode & 0o777) !== mode) fs.chmodSync(target, mode)
+    } catch {
+      // Not there, not ours, or a read-only file system: nothing to tighten here.
+    }
+  }
+}
+
 /** SQLite's complaint, as one of our typed errors. */
 export const sqliteFailure = (file: string, error: unknown): NotAJournal | JournalUnavailable => {
   const reason = error instanceof Error ? error.message : String(error)
@@ -61,8 +84,10 @@ export const openDatabase = (file: string, create: boolean) =>
         const notOurs = checkHeader(file)
         if (notOurs !== undefined) return Effect.fail(notOurs)
       } else {
-        fs.mkdirSync(path.dirname(file), { recursive: true })
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: OWNER_ONLY.dir })
         fs.accessSync(path.dirname(file), fs.constants.W_OK)
+        // SQLite gives its -wal and -shm files the mode of the database file: made private first.
+        fs.closeSync(fs.openSync(file, "a", OWNER_ONLY.file))
       }
     } catch (error) {
       return Effect.fail(new JournalUnavailable({ file, reason: `cannot use the folder ${path.dirname(file)} (${code(error) || String(error)})` }))
@@ -91,6 +116,7 @@ export const openDatabase = (file: string, create: boolean) =>
       db.pragma("journal_mode = WAL")
       db.pragma("synchronous = FULL")
       migrate(db)
+      keepPrivate(file)
       return Effect.succeed(db)
     } catch (error) {
       db?.close()

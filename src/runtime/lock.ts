@@ -2,6 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import Database from "better-sqlite3"
 import { Data, Effect } from "effect"
+import { OWNER_ONLY } from "../journal/sqlite.js"
 import { isAlive, startTimeOf } from "./proc.js"
 
 export class AlreadyRunning extends Data.TaggedError("AlreadyRunning")<{ readonly pid: number | undefined }> {}
@@ -36,7 +37,7 @@ export const acquireDaemonLock = (journalDir: string) =>
   Effect.acquireRelease(
     Effect.suspend((): Effect.Effect<{ readonly db: Database.Database; readonly me: DaemonPid }, AlreadyRunning | LockUnavailable> => {
       try {
-        fs.mkdirSync(journalDir, { recursive: true })
+        fs.mkdirSync(journalDir, { recursive: true, mode: OWNER_ONLY.dir })
       } catch (error) {
         return Effect.fail(new LockUnavailable({ file: lockFile(journalDir), reason: String(error) }))
       }

@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { buildArgv, buildEnv, redactArgv, redactConfig, redactEnv } from "../../src/domain/argv.js"
+import { buildArgv, buildEnv } from "../../src/domain/argv.js"
 import { decodeConfig } from "../../src/domain/lint.js"
 
 const config = (raw: Record<string, unknown>) =>
@@ -47,27 +47,5 @@ describe("buildEnv", () => {
   it("sets the markers last, so a config cannot hide a server from its daemon", () => {
     const env = buildEnv({}, "qwen", "/h", config({ env: { LLAMA_ORCH_INSTANCE: "other", LLAMA_ORCH_HOME: "/x" } }))
     expect([env["LLAMA_ORCH_INSTANCE"], env["LLAMA_ORCH_HOME"]]).toEqual(["qwen", "/h"])
-  })
-})
-
-describe("redaction", () => {
-  it("hides --api-key values in both spellings", () => {
-    expect(redactArgv(["llama-server", "--api-key", "s3cret", "--port", "1", "--api-key=other", "--hf-token", "t"])).toEqual([
-      "llama-server", "--api-key", "***", "--port", "1", "--api-key=***", "--hf-token", "***"
-    ])
-  })
-
-  it("hides env values named like keys, tokens and secrets", () => {
-    expect(redactEnv({ HF_TOKEN: "a", OPENAI_API_KEY: "b", MY_SECRET: "c", DB_PASSWORD: "d", PATH: "/bin", LLAMA_ARG_MLOCK: "1" })).toEqual({
-      HF_TOKEN: "***", OPENAI_API_KEY: "***", MY_SECRET: "***", DB_PASSWORD: "***", PATH: "/bin", LLAMA_ARG_MLOCK: "1"
-    })
-  })
-
-  it.each([
-    { config: { model: { path: "m.gguf" } }, shown: { model: { path: "m.gguf" } } },
-    { config: { args: ["--api-key", "k1", "--api-key-file=/k", "-c", "4096"] }, shown: { args: ["--api-key", "***", "--api-key-file=***", "-c", "4096"] } },
-    { config: { env: { HF_TOKEN: "t", CUDA_VISIBLE_DEVICES: "0" } }, shown: { env: { HF_TOKEN: "***", CUDA_VISIBLE_DEVICES: "0" } } }
-  ])("redacts a config's args and env for showing: %o", ({ config, shown }) => {
-    expect(redactConfig(config)).toEqual(shown)
   })
 })

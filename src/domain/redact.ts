@@ -1,0 +1,55 @@
+import type { Event } from "./events.js"
+import type { State } from "./instances.js"
+
+/**
+ * Secrets in a config (an --api-key, a token in env) reach the server and the journal as
+ * written: the server needs them, and the journal is the record of what was applied. Everything
+ * shown (events as text or JSON, replay, describe, the API and its stream) goes through here.
+ */
+const SECRET_FLAGS = new Set(["--api-key", "--api-key-file", "--ssl-key-file", "--hf-token"])
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i
+export const REDACTED = "***"
+
+/** The argv with secret values hidden, for the journal and for anything shown. */
+export const redactArgv = (argv: ReadonlyArray<string>): ReadonlyArray<string> =>
+  argv.map((arg, index) => {
+    const [flag, value] = arg.split(/=(.*)/s)
+    if (value !== undefined && SECRET_FLAGS.has(flag!)) return `${flag}=${REDACTED}`
+    return index > 0 && SECRET_FLAGS.has(argv[index - 1]!) ? REDACTED : arg
+  })
+
+export const isSecretName = (name: string) => SECRET_NAME.test(name)
+
+export const redactEnv = (env: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).map(([key, value]) => [key, isSecretName(key) ? REDACTED : value]))
+
+/** A config as written, with the secrets of `args` and `env` hidden: for anything shown. */
+export const redactConfig = (config: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const redacted: Record<string, unknown> = { ...config }
+  if (Array.isArray(config["args"])) redacted["args"] = redactArgv(config["args"].map(String))
+  const env = config["env"]
+  if (typeof env === "object" && env !== null && !Array.isArray(env)) {
+    redacted["env"] = redactEnv(Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)])))
+  }
+  return redacted
+}
+
+/** An event as it may be shown: a config's secrets hidden, an argv's too (in case it was not). */
+export const redactEvent = (event: Event): Event => {
+  switch (event._tag) {
+    case "ConfigApplied":
+      return { ...event, config: redactConfig(event.config) }
+    case "ProcessSpawned":
+      return { ...event, argv: redactArgv(event.argv) }
+    default:
+      return event
+  }
+}
+
+/** A folded state as it may be shown: every instance's config redacted. */
+export const redactState = (state: State): State => ({
+  ...state,
+  instances: Object.fromEntries(
+    Object.entries(state.instances).map(([name, instance]) => [name, instance.config === null ? instance : { ...instance, config: redactConfig(instance.config) }])
+  )
+})
