@@ -2,7 +2,7 @@ import { Args, Command } from "@effect/cli"
 import { Clock, Console, Effect, Either, Schema } from "effect"
 import { configFile } from "../config/home.js"
 import { readJsonFile } from "../config/read.js"
-import { buildEnv } from "../domain/argv.js"
+import { buildEnv, gpuSelection, showGpuSelection } from "../domain/argv.js"
 import { redactConfig } from "../domain/redact.js"
 import { InstanceConfig } from "../domain/config.js"
 import type { InstanceState } from "../domain/instances.js"
@@ -25,9 +25,14 @@ const exitText = (exit: { readonly code: number | null; readonly signal: string 
 /** Everything known of one instance, secrets hidden: what `--json` prints. */
 const describeOf = (home: string, name: string, instance: InstanceState | undefined, onDisk: unknown, argv: ReadonlyArray<string> | null, now: number) => {
   const raw = (instance?.config ?? onDisk ?? null) as Record<string, unknown> | null
-  const env = Either.match(decodeConfig(raw), {
+  const decoded = decodeConfig(raw)
+  const env = Either.match(decoded, {
     onLeft: () => Object.keys((raw?.["env"] as Record<string, unknown> | undefined) ?? {}),
     onRight: (config) => Object.keys(buildEnv({}, name, home, config))
+  })
+  const gpu = Either.match(decoded, {
+    onLeft: () => null,
+    onRight: (config) => ({ backend: config.gpu.backend, selected_by: showGpuSelection(gpuSelection(config)) })
   })
   const logs = logFiles(home, name)
   return {
@@ -48,6 +53,7 @@ const describeOf = (home: string, name: string, instance: InstanceState | undefi
     config: raw === null ? null : redactConfig(raw),
     config_hash: instance?.config_hash ?? null,
     argv,
+    gpu,
     env_keys: env,
     probes: instance?.probes ?? [],
     restart_history: instance?.restarts ?? [],
@@ -69,6 +75,7 @@ const text = (described: Described, now: number) => {
     `  last exit  ${described.last_exit === null ? "-" : `${exitText(described.last_exit)} at ${formatTime(described.last_exit.at)}`}`,
     ...(described.last_error === null ? [] : [`  why        ${described.last_error}`]),
     `  argv       ${described.argv === null ? "- (not started yet)" : described.argv.join(" ")}`,
+    `  gpu        ${described.gpu === null ? "-" : `${described.gpu.backend}${described.gpu.selected_by === null ? "" : `, ${described.gpu.selected_by}`}`}`,
     `  env keys   ${described.env_keys.join(", ") || "-"}`,
     `  stdout     ${described.logs.stdout.path} (${size(described.logs.stdout.size)})`,
     `  stderr     ${described.logs.stderr.path} (${size(described.logs.stderr.size)}: llama-server logs there)`,

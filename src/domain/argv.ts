@@ -9,6 +9,7 @@ export const binaryArgv = (config: InstanceConfig): ReadonlyArray<string> => (ty
  */
 export const buildArgv = (name: string, config: InstanceConfig): ReadonlyArray<string> => {
   const optional = (flag: string, value: number | string | undefined) => (value === undefined ? [] : [flag, String(value)])
+  const gpu = gpuSelection(config)
   return [
     ...binaryArgv(config),
     "--host", config.server.host,
@@ -19,6 +20,7 @@ export const buildArgv = (name: string, config: InstanceConfig): ReadonlyArray<s
     ...optional("--threads", config.model.threads),
     ...optional("--parallel", config.server.parallel),
     ...optional("-ngl", config.gpu.layers),
+    ...optional("--device", gpu?.by === "device_flag" ? gpu.device : undefined),
     ...optional("--timeout", config.server.timeout === undefined ? undefined : Math.ceil(config.server.timeout / 1000)),
     "--alias", name,
     ...config.args
@@ -29,9 +31,33 @@ export const buildArgv = (name: string, config: InstanceConfig): ReadonlyArray<s
 export const INSTANCE_MARKER = "LLAMA_ORCH_INSTANCE"
 export const HOME_MARKER = "LLAMA_ORCH_HOME"
 
-const GPU_SELECTOR = { cpu: undefined, vulkan: "GGML_VULKAN_DEVICE", cuda: "CUDA_VISIBLE_DEVICES" } as const
+/** The names `--list-devices` prints: the backend's prefix and the device's index (Vulkan0, CUDA1). */
+const DEVICE_PREFIX = { vulkan: "Vulkan", cuda: "CUDA" } as const
+/**
+ * Masks that hide every other device, for builds too old for --device. A mask renumbers what the
+ * server sees (the one device left becomes Vulkan0), so a config uses one way or the other, never
+ * both. (Vulkan's older GGML_VULKAN_DEVICE is not read by 2026 sources.)
+ */
+const VISIBLE_DEVICES = { vulkan: "GGML_VK_VISIBLE_DEVICES", cuda: "CUDA_VISIBLE_DEVICES" } as const
 
-/** The daemon's environment, then GPU selection, then the config's `env`, then the markers. */
+export type GpuSelection =
+  | { readonly by: "device_flag"; readonly device: string }
+  | { readonly by: "environment"; readonly variable: string; readonly value: string }
+
+/** How the config's GPU reaches the server, if it names one. */
+export const gpuSelection = (config: InstanceConfig): GpuSelection | undefined => {
+  const { backend, device_id, select_by } = config.gpu
+  if (backend === "cpu" || device_id === undefined) return undefined
+  return select_by === "device_flag"
+    ? { by: "device_flag", device: `${DEVICE_PREFIX[backend]}${device_id}` }
+    : { by: "environment", variable: VISIBLE_DEVICES[backend], value: String(device_id) }
+}
+
+/** What describe shows of it. */
+export const showGpuSelection = (selection: GpuSelection | undefined) =>
+  selection === undefined ? null : selection.by === "device_flag" ? `--device ${selection.device}` : `${selection.variable}=${selection.value}`
+
+/** The daemon's environment, then a GPU mask (select_by environment), then the config's `env`, then the markers. */
 export const buildEnv = (
   base: Readonly<Record<string, string | undefined>>,
   name: string,
@@ -40,8 +66,8 @@ export const buildEnv = (
 ): Record<string, string> => {
   const env: Record<string, string> = {}
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value
-  const selector = GPU_SELECTOR[config.gpu.backend]
-  if (selector !== undefined && config.gpu.device_id !== undefined) env[selector] = String(config.gpu.device_id)
+  const gpu = gpuSelection(config)
+  if (gpu?.by === "environment") env[gpu.variable] = gpu.value
   Object.assign(env, config.env)
   env[INSTANCE_MARKER] = name
   env[HOME_MARKER] = home

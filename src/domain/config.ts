@@ -68,7 +68,16 @@ const Layers = expect(
 export const Gpu = Schema.Struct({
   backend: withDefault(Backend, "cpu", "cpu"),
   device_id: optional(
-    intAtLeast(0, "GPU index: sets GGML_VULKAN_DEVICE (vulkan) or CUDA_VISIBLE_DEVICES (cuda); see `orch devices`")
+    intAtLeast(0, "GPU index, the number in the device's name in `orch devices` (Vulkan1 is 1): passed as --device Vulkan1 (vulkan) or --device CUDA1 (cuda)")
+  ),
+  select_by: withDefault(
+    expect(
+      Schema.Literal("device_flag", "environment"),
+      `"device_flag" or "environment"`,
+      "How device_id reaches llama-server: device_flag (--device NAME, what current builds obey) or environment (GGML_VK_VISIBLE_DEVICES or CUDA_VISIBLE_DEVICES, only for builds too old for --device)"
+    ),
+    "device_flag",
+    "device_flag"
   ),
   layers: optional(Layers)
 })

@@ -22,8 +22,8 @@ export const parseDevices = (output: string): { readonly devices: ReadonlyArray<
 
 /**
  * The device a new instance of `backend` should use: of that backend's devices, the one with the
- * most memory free. Its `device_id` is the number in its name, which is how GGML_VULKAN_DEVICE and
- * CUDA_VISIBLE_DEVICES count them.
+ * most memory free. Its `device_id` is the number in its name (Vulkan1 is 1), which is how
+ * `--device` names it again and the visible-devices masks count.
  */
 export const suggestDevice = (backend: "vulkan" | "cuda", devices: ReadonlyArray<Device>) => {
   let best: { readonly device_id: number; readonly device: Device } | undefined

@@ -49,6 +49,9 @@ const OWNED_FLAGS: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
   [["-a", "--alias"], "the instance name"]
 ]
 
+const DEVICE_FLAGS: ReadonlySet<string> = new Set(["-dev", "--device"])
+const VISIBLE_DEVICE_MASKS: ReadonlySet<string> = new Set(["GGML_VK_VISIBLE_DEVICES", "CUDA_VISIBLE_DEVICES", "GGML_VULKAN_DEVICE", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES"])
+
 const crossFieldRules = (config: InstanceConfig): ReadonlyArray<Finding> => {
   const findings: Array<Finding> = []
   const policy = config.restart_policy
@@ -70,6 +73,22 @@ const crossFieldRules = (config: InstanceConfig): ReadonlyArray<Finding> => {
       })
     }
   })
+  const gpu = config.gpu
+  if (gpu.backend !== "cpu" && gpu.device_id !== undefined) {
+    config.args.forEach((arg, index) => {
+      if (DEVICE_FLAGS.has(arg.split("=")[0]!)) {
+        findings.push({ field: `args[${index}]`, problem: "chooses a device while gpu.device_id does too", hint: "keep one: gpu.device_id, or --device in args" })
+      }
+    })
+    const mask = Object.keys(config.env).find((name) => VISIBLE_DEVICE_MASKS.has(name))
+    if (mask !== undefined && gpu.select_by === "device_flag") {
+      findings.push({
+        field: `env.${mask}`,
+        problem: "hides devices and renumbers the rest, while gpu.device_id picks one by --device",
+        hint: `remove ${mask}, or set gpu.select_by to "environment" and let device_id set it`
+      })
+    }
+  }
   return findings
 }
 

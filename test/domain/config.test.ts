@@ -27,7 +27,7 @@ describe("config defaults", () => {
       Either.right({
         model: { path: "m.gguf" },
         server: { host: "127.0.0.1", port: 8080 },
-        gpu: { backend: "cpu" },
+        gpu: { backend: "cpu", select_by: "device_flag" },
         healthcheck: { path: "/health", interval: 10_000, timeout: 5_000, retries: 3, start_period: 300_000 },
         restart_policy: {
           enabled: true,
@@ -77,6 +77,7 @@ describe("every field, valid", () => {
     ["gpu.layers number", { gpu: { layers: 99 } }],
     ["gpu.layers auto", { gpu: { layers: "auto" } }],
     ["gpu.layers all", { gpu: { layers: "all" } }],
+    ["gpu.select_by environment", { gpu: { backend: "vulkan", device_id: 1, select_by: "environment" } }],
     ["healthcheck.path", { healthcheck: { path: "/v1/health" } }],
     ["healthcheck.interval number", { healthcheck: { interval: 2 } }],
     ["healthcheck.timeout", { healthcheck: { timeout: "500ms" } }],
@@ -118,6 +119,10 @@ describe("every field, invalid", () => {
     ["gpu.backend rocm", { gpu: { backend: "rocm" } }, "gpu.backend", 'must be one of "cpu", "vulkan", "cuda", got "rocm"'],
     ["gpu.device_id negative", { gpu: { device_id: -1 } }, "gpu.device_id", "must be a whole number ≥ 0, got -1"],
     ["gpu.layers word", { gpu: { layers: "most" } }, "gpu.layers", 'must be a whole number ≥ 0, "auto" or "all", got "most"'],
+    ["gpu.select_by unknown", { gpu: { select_by: "mask" } }, "gpu.select_by", 'must be "device_flag" or "environment", got "mask"'],
+    ["a device chosen twice", { gpu: { backend: "vulkan", device_id: 1 }, args: ["--device", "Vulkan0"] }, "args[0]", "chooses a device while gpu.device_id does too"],
+    ["a mask beside --device", { gpu: { backend: "cuda", device_id: 1 }, env: { CUDA_VISIBLE_DEVICES: "1" } }, "env.CUDA_VISIBLE_DEVICES",
+      "hides devices and renumbers the rest, while gpu.device_id picks one by --device"],
     ["healthcheck.path relative", { healthcheck: { path: "health" } }, "healthcheck.path", 'must be a URL path starting with "/", got "health"'],
     ["healthcheck.interval bad unit", { healthcheck: { interval: "5y" } }, "healthcheck.interval", '"5y" is not a duration (stuck at "5y")'],
     ["healthcheck.interval 0", { healthcheck: { interval: 0 } }, "healthcheck.interval", "must be at least 100ms"],

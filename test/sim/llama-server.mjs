@@ -28,6 +28,8 @@
 //   --sim-health-status N    answer /health with this status once loaded (e.g. 500)
 //   --sim-ignore-sigterm     log SIGTERM and carry on (a busy server that will not stop)
 //   --sim-stop-ms N          time from SIGTERM to exit (default 50; the real one takes ~2 s)
+//   --sim-devices A,B        GPUs this "build" has (Vulkan0,CUDA1...): --list-devices prints them, and
+//                            --device accepts only them (or none), as the real server does
 import * as fs from "node:fs"
 import * as http from "node:http"
 
@@ -45,7 +47,7 @@ const VALUE_FLAGS = new Map([
   ["--sim-load-ms", "loadMs"], ["--sim-crash-after-ms", "crashAfterMs"], ["--sim-crash-code", "crashCode"],
   ["--sim-crash-signal", "crashSignal"], ["--sim-hang-after-ms", "hangAfterMs"],
   ["--sim-wedge-after-ms", "wedgeAfterMs"],
-  ["--sim-health-status", "healthStatus"], ["--sim-stop-ms", "stopMs"]
+  ["--sim-health-status", "healthStatus"], ["--sim-stop-ms", "stopMs"], ["--sim-devices", "devices"]
 ])
 const SWITCHES = new Map([
   ["--metrics", "metrics"], ["--slots", "slots"], ["--no-slots", "noSlots"], ["--list-devices", "listDevices"], ["--version", "version"],
@@ -91,9 +93,20 @@ if (options.version) {
   process.exit(0)
 }
 
+const devices = (options.devices ?? "").split(",").filter((name) => name !== "")
 if (options.listDevices) {
-  process.stdout.write("Available devices:\n  (none)\n")
+  const lines = devices.map((name, index) => `  ${name}: Simulated GPU ${index} (8192 MiB, ${8000 - index} MiB free)`)
+  process.stdout.write(`Available devices:\n${lines.length === 0 ? "  (none)" : lines.join("\n")}\n`)
   process.exit(0)
+}
+for (const device of (options.device ?? "").split(",").filter((name) => name !== "" && name !== "none")) {
+  if (!devices.includes(device)) {
+    log(`error while handling argument "--device": invalid device: ${device}`)
+    log("")
+    log("usage:")
+    log("-dev,  --device <dev1,dev2,..>          comma-separated list of devices to use for offloading (none = don't")
+    process.exit(1)
+  }
 }
 
 const modelPath = options.model
