@@ -5,6 +5,7 @@ import { Effect } from "effect"
 import { binaryArgv } from "../domain/argv.js"
 import type { InstanceConfig } from "../domain/config.js"
 import type { Finding } from "../domain/findings.js"
+import { notAFile, openNonBlocking } from "./file-kind.js"
 import { fromHome, logsDirFor } from "./home.js"
 import { probePort } from "./port.js"
 
@@ -18,12 +19,16 @@ export const checkModel = (home: string, config: InstanceConfig): Effect.Effect<
   Effect.promise(async (): Promise<ReadonlyArray<Finding>> => {
     const file = fromHome(home, config.model.path)
     const field = "model.path"
+    const notFile = (kind: string): ReadonlyArray<Finding> => [{ field, problem: `${file} is ${kind}, not a file`, hint: "point model.path at a .gguf file" }]
     let handle: fs.FileHandle | undefined
     try {
-      handle = await fs.open(file, "r")
-      if (!(await handle.stat()).isFile()) {
-        return [{ field, problem: `${file} is not a file`, hint: "point model.path at a .gguf file" }]
-      }
+      // Stat before opening: opening a FIFO would wait for a writer, forever.
+      const kind = notAFile(await fs.stat(file))
+      if (kind !== undefined) return notFile(kind)
+      handle = await openNonBlocking(file)
+      // It may have been swapped since the stat: the open handle is what counts.
+      const opened = notAFile(await handle.stat())
+      if (opened !== undefined) return notFile(opened)
       const head = Buffer.alloc(4)
       const { bytesRead } = await handle.read(head, 0, 4, 0)
       return bytesRead === 4 && head.equals(GGUF_MAGIC)

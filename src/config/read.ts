@@ -1,7 +1,7 @@
-import * as fs from "node:fs/promises"
 import { Effect, Either } from "effect"
 import { type ParseError, parse, printParseErrorCode } from "jsonc-parser"
 import type { Finding } from "../domain/findings.js"
+import { notAFile, openNonBlocking } from "./file-kind.js"
 
 const WORDS: Record<string, string> = {
   InvalidSymbol: "unexpected character",
@@ -27,8 +27,37 @@ const lineAndColumn = (text: string, offset: number) => {
   return { line: before.length, column: before[before.length - 1]!.length + 1 }
 }
 
+/** Deeper than any config or autostart list; checked first, since deep nesting overflows the stack of what runs after. */
+const MAX_DEPTH = 64
+
+/** Where the nesting of arrays and objects first passes `limit`, by a flat scan that cannot overflow. */
+const tooDeepAt = (text: string, limit: number): number | undefined => {
+  let depth = 0
+  let inString = false
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]
+    if (inString) {
+      if (char === "\\") index++
+      else if (char === '"') inString = false
+    } else if (char === '"') inString = true
+    else if (char === "[" || char === "{") {
+      if (++depth > limit) return index
+    } else if (char === "]" || char === "}") depth--
+  }
+  return undefined
+}
+
 /** JSON.parse is the judge; jsonc-parser only says where, since V8's messages often omit it. */
 export const parseJson = (text: string): Either.Either<unknown, Finding> => {
+  const deep = tooDeepAt(text, MAX_DEPTH)
+  if (deep !== undefined) {
+    const { line, column } = lineAndColumn(text, deep)
+    return Either.left({
+      field: "",
+      problem: `nested too deeply (more than ${MAX_DEPTH} levels): a config is a few levels deep`,
+      hint: `look at line ${line}, column ${column}, where it passes ${MAX_DEPTH} levels of [ and {`
+    })
+  }
   try {
     return Either.right(JSON.parse(text))
   } catch (cause) {
@@ -50,11 +79,24 @@ export const parseJson = (text: string): Either.Either<unknown, Finding> => {
   }
 }
 
+/** The text of a regular file, or what stands there instead (a FIFO would block a plain read forever). */
+const readText = async (file: string): Promise<Either.Either<string, Finding>> => {
+  const handle = await openNonBlocking(file)
+  try {
+    const kind = notAFile(await handle.stat())
+    return kind === undefined
+      ? Either.right(await handle.readFile("utf8"))
+      : Either.left({ field: "", problem: `it is ${kind}, not a file`, hint: "make it a regular JSON file" })
+  } finally {
+    await handle.close()
+  }
+}
+
 /** Reads and parses a JSON file; a missing or unreadable file is a finding, not a crash. */
 export const readJsonFile = (file: string): Effect.Effect<Either.Either<unknown, Finding>> =>
   Effect.promise(() =>
-    fs.readFile(file, "utf8").then(
-      (text) => parseJson(text.replace(/^\uFEFF/, "")),
+    readText(file).then(
+      (text) => Either.flatMap(text, (content) => parseJson(content.replace(/^\uFEFF/, ""))),
       (error: NodeJS.ErrnoException) =>
         Either.left<Finding>({
           field: "",

@@ -8,7 +8,11 @@ import { Size } from "./size.js"
  * A field without a default is left out of the argv, so llama-server's own default applies.
  */
 
-const show = (value: unknown): string => (value === undefined ? "nothing" : JSON.stringify(value))
+/** A value as a message shows it: short enough for a table cell, whatever was written. */
+const show = (value: unknown): string => {
+  const text = value === undefined ? "nothing" : JSON.stringify(value)
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text
+}
 
 /** A leaf whose failures read as "must be …, got …" instead of Effect's internal wording. */
 const expect = <A, I>(schema: Schema.Schema<A, I>, expectation: string, description: string) =>
@@ -17,8 +21,27 @@ const expect = <A, I>(schema: Schema.Schema<A, I>, expectation: string, descript
     message: (issue) => ({ message: `must be ${expectation}, got ${show(issue.actual)}`, override: true })
   })
 
-const intAtLeast = (min: number, description: string) =>
-  expect(Schema.Int.pipe(Schema.greaterThanOrEqualTo(min)), `a whole number ≥ ${min}`, description)
+/**
+ * A number from `min` to `max`. The upper bound is what the field can sensibly mean: a value
+ * far past it parses, but then the server cannot start or orch never acts (a billion log files).
+ */
+const bounded = (schema: Schema.Schema<number>, kind: string, min: number, max: number, description: string) =>
+  schema.pipe(Schema.between(min, max)).annotations({
+    description,
+    message: (issue) => ({
+      message: typeof issue.actual === "number" && issue.actual > max
+        ? `must be at most ${max}, got ${show(issue.actual)}`
+        : `must be ${kind} ≥ ${min}, got ${show(issue.actual)}`,
+      override: true
+    })
+  })
+
+const wholeNumber = (min: number, max: number, description: string) => bounded(Schema.Int, "a whole number", min, max, description)
+
+// Every timer stays far below Node's limit of 2^31 − 1 ms (24.8 days), past which it fires at once.
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
 
 const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
@@ -37,9 +60,9 @@ const NonEmpty = (description: string) => expect(Schema.String.pipe(Schema.minLe
 
 export const Model = Schema.Struct({
   path: NonEmpty("Path to the GGUF model file; relative paths start at the home folder"),
-  context_size: optional(intAtLeast(0, "Context size in tokens (--ctx-size; 0 = the model's own); default: llama-server's")),
-  batch_size: optional(intAtLeast(1, "Logical batch size (--batch-size); default: llama-server's")),
-  threads: optional(intAtLeast(1, "CPU threads (--threads); default: llama-server's"))
+  context_size: optional(wholeNumber(0, 16_777_216, "Context size in tokens (--ctx-size; 0 = the model's own), at most 16777216; default: llama-server's")),
+  batch_size: optional(wholeNumber(1, 1_048_576, "Logical batch size (--batch-size), at most 1048576; default: llama-server's")),
+  threads: optional(wholeNumber(1, 1024, "CPU threads (--threads), at most 1024; default: llama-server's"))
 })
 
 export const Host = NonEmpty("Address to listen on (--host)")
@@ -52,23 +75,28 @@ export const Port = expect(
 export const Server = Schema.Struct({
   host: withDefault(Host, "127.0.0.1", "127.0.0.1"),
   port: Port,
-  timeout: optional(Duration({ minMs: 1_000, description: "Server read/write timeout (--timeout); default: llama-server's" })),
-  parallel: optional(intAtLeast(1, "Number of slots (--parallel); default: llama-server's"))
+  timeout: optional(Duration({ minMs: 1_000, maxMs: DAY, description: "Server read/write timeout (--timeout); default: llama-server's" })),
+  parallel: optional(wholeNumber(1, 1024, "Number of slots (--parallel), at most 1024; default: llama-server's"))
 })
 
 export const Backend = expect(Schema.Literal("cpu", "vulkan", "cuda"), `one of "cpu", "vulkan", "cuda"`, "Compute backend")
 export type Backend = typeof Backend.Type
 
-const Layers = expect(
-  Schema.Union(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)), Schema.Literal("auto", "all")),
-  `a whole number ≥ 0, "auto" or "all"`,
-  "Layers to offload to the GPU (-ngl); default: llama-server's"
-)
+const MAX_LAYERS = 10_000
+const Layers = Schema.Union(Schema.Int.pipe(Schema.between(0, MAX_LAYERS)), Schema.Literal("auto", "all")).annotations({
+  description: `Layers to offload to the GPU (-ngl), at most ${MAX_LAYERS}; default: llama-server's`,
+  message: (issue) => ({
+    message: typeof issue.actual === "number" && issue.actual > MAX_LAYERS
+      ? `must be at most ${MAX_LAYERS} (999 already means every layer), got ${show(issue.actual)}`
+      : `must be a whole number ≥ 0, "auto" or "all", got ${show(issue.actual)}`,
+    override: true
+  })
+})
 
 export const Gpu = Schema.Struct({
   backend: withDefault(Backend, "cpu", "cpu"),
   device_id: optional(
-    intAtLeast(0, "GPU index, the number in the device's name in `orch devices` (Vulkan1 is 1): passed as --device Vulkan1 (vulkan) or --device CUDA1 (cuda)")
+    wholeNumber(0, 63, "GPU index, at most 63: the number in the device's name in `orch devices` (Vulkan1 is 1), passed as --device Vulkan1 (vulkan) or --device CUDA1 (cuda)")
   ),
   select_by: withDefault(
     expect(
@@ -82,17 +110,26 @@ export const Gpu = Schema.Struct({
   layers: optional(Layers)
 })
 
+/** A space or a control character (CR, LF, C1 too) would break the request line: every probe would fail. */
+const URL_PATH = /^\/[^\s\x00-\x1f\x7f-\x9f]*$/
+const UrlPath = Schema.String.pipe(Schema.pattern(URL_PATH)).annotations({
+  description: "Health endpoint: a URL path without spaces or control characters",
+  message: (issue) => ({
+    message: typeof issue.actual === "string" && issue.actual.startsWith("/")
+      ? `must not hold spaces or control characters (no probe could be sent), got ${show(issue.actual)}`
+      : `must be a URL path starting with "/", got ${show(issue.actual)}`,
+    override: true
+  })
+})
+
 export const Healthcheck = Schema.Struct({
-  path: withDefault(
-    expect(Schema.String.pipe(Schema.startsWith("/")), `a URL path starting with "/"`, "Health endpoint"),
-    "/health",
-    "/health"
-  ),
-  interval: withDefault(Duration({ minMs: 100, description: "Time between probes" }), 10_000, "10s"),
-  timeout: withDefault(Duration({ minMs: 100, description: "How long one probe may take" }), 5_000, "5s"),
-  retries: withDefault(intAtLeast(1, "Consecutive failed probes that make the instance unhealthy"), 3, 3),
+  path: withDefault(UrlPath, "/health", "/health"),
+  interval: withDefault(Duration({ minMs: 100, maxMs: HOUR, description: "Time between probes" }), 10_000, "10s"),
+  timeout: withDefault(Duration({ minMs: 100, maxMs: 10 * MINUTE, description: "How long one probe may take" }), 5_000, "5s"),
+  retries: withDefault(wholeNumber(1, 1000, "Consecutive failed probes that make the instance unhealthy, at most 1000"), 3, 3),
   start_period: withDefault(
-    Duration({ description: "Time to load the model, during which failed probes do not count; the first success ends it" }),
+    // Hours-long loads of huge models from slow disks exist; a week does not.
+    Duration({ maxMs: 7 * DAY, description: "Time to load the model, during which failed probes do not count; the first success ends it" }),
     300_000,
     "5m"
   ),
@@ -107,15 +144,15 @@ export const Healthcheck = Schema.Struct({
 
 export const RestartPolicy = Schema.Struct({
   enabled: withDefault(expect(Schema.Boolean, "true or false", "Restart after a crash or when unhealthy"), true, true),
-  max_retries: withDefault(intAtLeast(0, "Restarts in a row before giving up (status failed)"), 10, 10),
+  max_retries: withDefault(wholeNumber(0, 10_000, "Restarts in a row before giving up (status failed), at most 10000"), 10, 10),
   backoff_multiplier: withDefault(
-    expect(Schema.Number.pipe(Schema.greaterThanOrEqualTo(1)), "a number ≥ 1", "Each delay is the previous one times this"),
+    bounded(Schema.Number, "a number", 1, 100, "Each delay is the previous one times this, at most 100"),
     2,
     2
   ),
-  initial_delay: withDefault(Duration({ description: "Delay before the first restart" }), 1_000, "1s"),
-  max_delay: withDefault(Duration({ description: "Longest delay between restarts" }), 300_000, "5m"),
-  reset_after: withDefault(Duration({ description: "Healthy running time after which the attempt count resets" }), 600_000, "10m")
+  initial_delay: withDefault(Duration({ maxMs: DAY, description: "Delay before the first restart" }), 1_000, "1s"),
+  max_delay: withDefault(Duration({ maxMs: DAY, description: "Longest delay between restarts" }), 300_000, "5m"),
+  reset_after: withDefault(Duration({ maxMs: 7 * DAY, description: "Healthy running time after which the attempt count resets" }), 600_000, "10m")
 })
 
 export const Binary = expect(
@@ -125,8 +162,8 @@ export const Binary = expect(
 )
 
 export const Logs = Schema.Struct({
-  max_size: withDefault(Size("Rotate a log file when it passes this size"), 50 * 1024 ** 2, "50MB"),
-  keep: withDefault(intAtLeast(1, "Rotated log files to keep"), 5, 5)
+  max_size: withDefault(Size({ maxBytes: 1024 ** 4, description: "Rotate a log file when it passes this size" }), 50 * 1024 ** 2, "50MB"),
+  keep: withDefault(wholeNumber(1, 100, "Rotated log files to keep, at most 100"), 5, 5)
 })
 
 export const InstanceConfig = Schema.Struct({
@@ -147,7 +184,7 @@ export const InstanceConfig = Schema.Struct({
     {},
     {}
   ),
-  stop_timeout: withDefault(Duration({ description: "Grace period after SIGTERM before SIGKILL" }), 10_000, "10s"),
+  stop_timeout: withDefault(Duration({ maxMs: HOUR, description: "Grace period after SIGTERM before SIGKILL" }), 10_000, "10s"),
   logs: section(Logs)
 }).annotations({ title: "llama-orchestrator instance config" })
 

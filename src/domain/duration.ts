@@ -42,8 +42,14 @@ const DurationInput = Schema.Union(
   Schema.String.annotations({ jsonSchema: { type: "string", pattern: DURATION_PATTERN } })
 )
 
-/** A duration field, decoded to milliseconds, at least `minMs`. */
-export const Duration = (options: { readonly minMs?: number; readonly description: string }) => {
+/** How a refused duration was written, for the message: a number is seconds. */
+const written = (input: number | string) => (typeof input === "number" ? `${input}s` : JSON.stringify(input))
+
+/**
+ * A duration field, decoded to milliseconds, from `minMs` to `maxMs`. The upper bound is what the
+ * field can sensibly mean: a huge value parses (1e308 s) but then nothing ever happens.
+ */
+export const Duration = (options: { readonly minMs?: number; readonly maxMs: number; readonly description: string }) => {
   const minMs = options.minMs ?? 0
   return Schema.transformOrFail(DurationInput, Schema.Number, {
     strict: true,
@@ -53,8 +59,12 @@ export const Duration = (options: { readonly minMs?: number; readonly descriptio
         onRight: (ms) =>
           ms < minMs
             ? ParseResult.fail(new ParseResult.Type(ast, input, `must be at least ${formatDuration(minMs)}`))
-            : ParseResult.succeed(ms)
+            : ms > options.maxMs
+              ? ParseResult.fail(new ParseResult.Type(ast, input, `must be at most ${formatDuration(options.maxMs)}, got ${written(input)}`))
+              : ParseResult.succeed(ms)
       }),
     encode: (ms) => ParseResult.succeed(formatDuration(ms))
-  }).annotations({ description: `${options.description} (seconds, or a string like "90s", "5m", "1h")` })
+  }).annotations({
+    description: `${options.description} (at most ${formatDuration(options.maxMs)}; seconds, or a string like "90s", "5m", "1h")`
+  })
 }

@@ -7,10 +7,11 @@ import { didYouMean } from "./suggest.js"
 
 /** Pure config rules: the schema, rules across fields, and rules across instances. */
 
-const hintFor = (ast: AST.AST, path: ReadonlyArray<PropertyKey>): string =>
-  Option.getOrElse(descriptionAt(ast, path), () => "see `orch config schema`")
+/** Messages may quote what was written: a finding quotes at most a table cell's worth of it. */
+const clip = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text)
 
-const fromIssue = (ast: AST.AST) => (issue: ParseResult.ArrayFormatterIssue): Finding => {
+const fromIssue = (ast: AST.AST, fallbackHint: string) => (issue: ParseResult.ArrayFormatterIssue): Finding => {
+  const hintFor = (path: ReadonlyArray<PropertyKey>): string => Option.getOrElse(descriptionAt(ast, path), () => fallbackHint)
   const field = formatPath(issue.path)
   switch (issue._tag) {
     case "Unexpected": {
@@ -26,17 +27,17 @@ const fromIssue = (ast: AST.AST) => (issue: ParseResult.ArrayFormatterIssue): Fi
       }
     }
     case "Missing":
-      return { field, problem: "is required", hint: hintFor(ast, issue.path) }
+      return { field, problem: "is required", hint: hintFor(issue.path) }
     default:
-      return { field, problem: issue.message, hint: hintFor(ast, issue.path) }
+      return { field, problem: clip(issue.message), hint: hintFor(issue.path) }
   }
 }
 
 /** Decodes a parsed file against a schema of ours: the value, or every problem as a finding. */
-export const decodeWithFindings = <A, I>(schema: Schema.Schema<A, I>) => {
+export const decodeWithFindings = <A, I>(schema: Schema.Schema<A, I>, fallbackHint = "see `orch config schema`") => {
   const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })
   return (raw: unknown): Either.Either<A, ReadonlyArray<Finding>> =>
-    Either.mapLeft(decode(raw), (error) => ParseResult.ArrayFormatter.formatErrorSync(error).map(fromIssue(schema.ast)))
+    Either.mapLeft(decode(raw), (error) => ParseResult.ArrayFormatter.formatErrorSync(error).map(fromIssue(schema.ast, fallbackHint)))
 }
 
 const decode = decodeWithFindings(InstanceConfig)
@@ -92,10 +93,62 @@ const crossFieldRules = (config: InstanceConfig): ReadonlyArray<Finding> => {
   return findings
 }
 
+/** Linux refuses one argument or `NAME=value` of this many bytes or more (MAX_ARG_STRLEN). */
+const MAX_ARG_BYTES = 131_072
+/**
+ * Our bound on what a config adds to the server's command line and environment. Linux allows
+ * 2 MiB in all (a quarter of the stack limit), and the daemon's own environment takes its share.
+ */
+const MAX_SPAWN_BYTES = 1024 ** 2
+
+const envField = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `env.${name}` : `env[${JSON.stringify(name)}]`)
+
+/** Every string of the config that the OS passes to the server, with the field it comes from. */
+const passedToServer = (config: InstanceConfig): ReadonlyArray<readonly [field: string, text: string]> => [
+  ...(typeof config.binary === "string" ? [["binary", config.binary] as const] : config.binary.map((word, index) => [`binary[${index}]`, word] as const)),
+  ["server.host", config.server.host],
+  ["model.path", config.model.path],
+  ...config.args.map((arg, index) => [`args[${index}]`, arg] as const),
+  ...Object.entries(config.env).map(([name, value]) => [envField(name), `${name}=${value}`] as const)
+]
+
+/** What the OS cannot spawn: a config that decodes can still never start (execve says E2BIG or Node refuses). */
+const spawnRules = (config: InstanceConfig): ReadonlyArray<Finding> => {
+  const findings: Array<Finding> = []
+  for (const name of Object.keys(config.env)) {
+    if (name === "" || name.includes("=")) {
+      findings.push({
+        field: envField(name),
+        problem: name === "" ? "has an empty variable name" : `the name ${JSON.stringify(name)} holds "=", where a variable's name ends`,
+        hint: "name the variable with letters, digits and _"
+      })
+    }
+  }
+  let total = 0
+  for (const [field, text] of passedToServer(config)) {
+    const bytes = Buffer.byteLength(text)
+    total += bytes + 1
+    if (text.includes("\0")) {
+      findings.push({ field, problem: "holds a NUL character (\\u0000), which no program's arguments or environment can carry", hint: "remove the NUL character" })
+    } else if (bytes >= MAX_ARG_BYTES) {
+      findings.push({ field, problem: `is ${bytes} bytes long; Linux refuses an argument or variable of ${MAX_ARG_BYTES} bytes or more`, hint: "put long content in a file and pass its path" })
+    }
+  }
+  if (total > MAX_SPAWN_BYTES) {
+    const envBytes = Object.entries(config.env).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value) + 2, 0)
+    findings.push({
+      field: envBytes > total / 2 ? "env" : "args",
+      problem: `the command line and environment come to ${total} bytes; a config may pass at most ${MAX_SPAWN_BYTES} (1 MiB), since Linux allows 2 MiB in all`,
+      hint: "shorten args and env: put long content in files and pass their paths"
+    })
+  }
+  return findings
+}
+
 /** Decodes a parsed config file: the config with defaults filled, or every problem found. */
 export const decodeConfig = (raw: unknown): Either.Either<InstanceConfig, ReadonlyArray<Finding>> =>
   Either.flatMap(decode(raw), (config) => {
-    const findings = crossFieldRules(config)
+    const findings = [...crossFieldRules(config), ...spawnRules(config)]
     return findings.length === 0 ? Either.right(config) : Either.left(findings)
   })
 

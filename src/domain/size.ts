@@ -22,7 +22,8 @@ export const formatSize = (bytes: number): string => {
   return `${bytes}B`
 }
 
-export const Size = (description: string) =>
+/** A size field, decoded to bytes, at most `maxBytes`: a size past any disk parses, but means nothing. */
+export const Size = (options: { readonly maxBytes: number; readonly description: string }) =>
   Schema.transformOrFail(
     Schema.Union(Schema.Number, Schema.String.annotations({ jsonSchema: { type: "string", pattern: SIZE_PATTERN } })),
     Schema.Number,
@@ -31,11 +32,16 @@ export const Size = (description: string) =>
       decode: (input, _, ast) =>
         Either.match(parseSize(input), {
           onLeft: (problem) => ParseResult.fail(new ParseResult.Type(ast, input, problem)),
-          onRight: ParseResult.succeed
+          onRight: (bytes) =>
+            bytes > options.maxBytes
+              ? ParseResult.fail(new ParseResult.Type(ast, input, `must be at most ${formatSize(options.maxBytes)}, got ${JSON.stringify(input)}`))
+              : ParseResult.succeed(bytes)
         }),
       encode: (bytes) => ParseResult.succeed(formatSize(bytes))
     }
-  ).annotations({ description: `${description} (bytes, or a string like "50MB"; 1 KB = 1024 bytes)` })
+  ).annotations({
+    description: `${options.description} (at most ${formatSize(options.maxBytes)}; bytes, or a string like "50MB"; 1 KB = 1024 bytes)`
+  })
 
 /** For people: "1.6 KB", "12 MB", "512 B". formatSize is exact, for configs. */
 export const humanSize = (bytes: number): string => {

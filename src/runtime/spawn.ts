@@ -49,6 +49,29 @@ const preflight = (home: string, config: InstanceConfig, command: string, env: N
     return resolved
   })
 
+const isFifo = (file: string) => {
+  try {
+    return fs.statSync(file).isFIFO()
+  } catch {
+    return false
+  }
+}
+
+/**
+ * What Node or the OS refused at spawn, thrown (a NUL byte, E2BIG) or as an error event. The
+ * error's message is not kept: it quotes the offending argument, which may be a secret.
+ */
+const refusedAtSpawn = (command: string, error: NodeJS.ErrnoException): SpawnRefused => {
+  switch (error.code) {
+    case "ERR_INVALID_ARG_VALUE":
+      return new SpawnRefused({ reason: `cannot start ${command}: an argument or environment variable holds a NUL character`, configError: true })
+    case "E2BIG":
+      return new SpawnRefused({ reason: `cannot start ${command}: the command line and environment are too large for the OS (E2BIG)`, configError: true })
+    default:
+      return new SpawnRefused({ reason: `cannot start ${command}: ${error.code ?? error.message}`, configError: error.code === "ENOENT" || error.code === "EACCES" })
+  }
+}
+
 /**
  * Starts one server: detached in its own process group, cwd the home, stdout and stderr
  * appended straight to its log files (descriptors, not pipes, so it outlives the daemon).
@@ -59,6 +82,9 @@ export const spawnServer = (home: string, name: string, config: InstanceConfig) 
     const env = buildEnv(serverBaseEnv(process.env), name, home, config)
     const command = yield* preflight(home, config, argv[0]!, env)
     const logs = logFiles(home, name)
+    // Opening a FIFO to write waits for a reader, and the open is synchronous: the whole daemon would stop.
+    const fifo = [logs.stdout, logs.stderr].find(isFifo)
+    if (fifo !== undefined) return yield* new SpawnRefused({ reason: `the log file ${fifo} is a FIFO, not a file`, configError: false })
     const opened = yield* Effect.try({
       try: () => {
         fs.mkdirSync(logs.dir, { recursive: true })
@@ -67,11 +93,14 @@ export const spawnServer = (home: string, name: string, config: InstanceConfig) 
       catch: (error) => new SpawnRefused({ reason: `cannot open the log files in ${logs.dir} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, configError: false })
     })
     const child = yield* Effect.async<ChildProcess, SpawnRefused>((resume) => {
-      const started = spawn(command, argv.slice(1), { cwd: home, env, detached: true, stdio: ["ignore", opened.out, opened.err] })
+      let started: ChildProcess
+      try {
+        started = spawn(command, argv.slice(1), { cwd: home, env, detached: true, stdio: ["ignore", opened.out, opened.err] })
+      } catch (error) {
+        return resume(Effect.fail(refusedAtSpawn(command, error as NodeJS.ErrnoException)))
+      }
       started.once("spawn", () => resume(Effect.succeed(started)))
-      started.once("error", (error: NodeJS.ErrnoException) =>
-        resume(Effect.fail(new SpawnRefused({ reason: `cannot start ${command}: ${error.code ?? error.message}`, configError: error.code === "ENOENT" || error.code === "EACCES" })))
-      )
+      started.once("error", (error: NodeJS.ErrnoException) => resume(Effect.fail(refusedAtSpawn(command, error))))
     }).pipe(Effect.ensuring(Effect.sync(() => [opened.out, opened.err].forEach((fd) => fs.closeSync(fd)))))
     child.unref()
     const pid = child.pid!
@@ -89,7 +118,8 @@ export const spawnServer = (home: string, name: string, config: InstanceConfig) 
 /** The last `count` non-empty lines a run wrote to its stderr log since `offset`. */
 export const stderrTail = (file: string, offset: number, count: number): ReadonlyArray<string> => {
   try {
-    const handle = fs.openSync(file, "r")
+    // Never blocks, should the log have been swapped for a FIFO since the spawn.
+    const handle = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
     try {
       const size = fs.fstatSync(handle).size
       const from = Math.max(offset, size - 16_384)

@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as path from "node:path"
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
@@ -38,8 +40,40 @@ describe("checkModel", () => {
     expect(missing[0]!.problem).toBe(`model file not found: ${path.join(home, "model.gguf")}`)
     fs.mkdirSync(path.join(home, "model.gguf"))
     const folder = await Effect.runPromise(checkModel(home, config(runnableConfig(8080))))
-    expect(folder[0]!.problem).toMatch(/is not a file/)
+    expect(folder[0]!.problem).toBe(`${path.join(home, "model.gguf")} is a folder, not a file`)
   })
+
+  // Opening a FIFO waits for a writer: the check must stat first, and never open in a way that blocks.
+  it.each([
+    ["a FIFO", (file: string) => {
+      execFileSync("mkfifo", [file])
+    }, "a FIFO"],
+    ["a symlink to a FIFO", (file: string) => {
+      execFileSync("mkfifo", [`${file}.fifo`])
+      fs.symlinkSync(`${file}.fifo`, file)
+    }, "a FIFO"],
+    ["a socket", async (file: string) => {
+      // Listening while checked: closing the server removes its socket file.
+      const server = net.createServer()
+      await new Promise<void>((resolve) => server.listen(file, resolve))
+      return () => server.close()
+    }, "a socket"]
+  ] as ReadonlyArray<readonly [string, (file: string) => void | Promise<() => void>, string]>)("refuses %s at once", async (_, make, kind) => {
+    const home = tempHome()
+    const file = path.join(home, "model.gguf")
+    const cleanup = await make(file)
+    try {
+      const found = await Effect.runPromise(checkModel(home, config(runnableConfig(8080))))
+      expect(found).toEqual([{ field: "model.path", problem: `${file} is ${kind}, not a file`, hint: "point model.path at a .gguf file" }])
+    } finally {
+      cleanup?.()
+    }
+  }, 5_000)
+
+  it("refuses a device such as /dev/zero, which would read forever", async () => {
+    const found = await Effect.runPromise(checkModel(tempHome(), config(runnableConfig(8080, { model: { path: "/dev/zero" } }))))
+    expect(found.map((finding) => finding.problem)).toEqual(["/dev/zero is a character device, not a file"])
+  }, 5_000)
 })
 
 describe("checkPort", () => {

@@ -24,3 +24,22 @@ describe("parseJson", () => {
     }
   })
 })
+
+describe("parseJson, nesting", () => {
+  const tooDeep = (text: string) => Either.match(parseJson(text), { onLeft: (finding) => finding, onRight: () => undefined })
+
+  it("refuses 100000 levels of [ before anything recursive runs, and says where", () => {
+    expect(tooDeep("[".repeat(100_000))).toEqual({
+      field: "",
+      problem: "nested too deeply (more than 64 levels): a config is a few levels deep",
+      hint: "look at line 1, column 65, where it passes 64 levels of [ and {"
+    })
+    expect(tooDeep(`{\n "args": ${"[".repeat(100_000)}${"]".repeat(100_000)}\n}`)?.hint).toBe("look at line 2, column 73, where it passes 64 levels of [ and {")
+  })
+
+  it("takes 64 levels, and brackets inside strings do not count", () => {
+    expect(Either.isRight(parseJson(`${"[".repeat(64)}${"]".repeat(64)}`))).toBe(true)
+    expect(tooDeep(`${"{\"a\":".repeat(65)}1${"}".repeat(65)}`)?.problem).toMatch(/^nested too deeply/)
+    expect(parseJson(JSON.stringify({ args: ["[".repeat(1000), "\\\"[{"] }))).toEqual(Either.right({ args: ["[".repeat(1000), "\\\"[{"] }))
+  })
+})
