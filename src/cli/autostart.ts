@@ -3,11 +3,10 @@ import { Command } from "@effect/cli"
 import { Console, Effect, Either } from "effect"
 import { discoverInstances } from "../config/discover.js"
 import { readJsonFile } from "../config/read.js"
-import { Autostart, type PlannedStart, duplicateNames, planStarts } from "../domain/autostart.js"
+import { AUTOSTART_EXAMPLE, type PlannedStart, decodeAutostart, duplicateNames, planStarts } from "../domain/autostart.js"
 import { formatDuration } from "../domain/duration.js"
 import type { Event } from "../domain/events.js"
 import type { FileFinding, Finding } from "../domain/findings.js"
-import { decodeWithFindings } from "../domain/lint.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { ExitCode } from "./errors.js"
@@ -18,8 +17,6 @@ import { type Checked, checkForUp, request, startEvents } from "./requests.js"
 
 export const autostartFile = (home: string) => path.join(home, "autostart.json")
 
-const EXAMPLE = '{ "instances": ["chat", { "name": "coder", "delay": "30s" }], "delay": "5s" }'
-const decodeAutostart = decodeWithFindings(Autostart)
 
 /** autostart.json read and checked against the home: the starts in order, or every problem. */
 const readPlan = (home: string) =>
@@ -29,13 +26,10 @@ const readPlan = (home: string) =>
       Either.left(findings.map((finding): FileFinding => ({ file, ...finding })))
     const parsed = yield* readJsonFile(file)
     if (Either.isLeft(parsed)) {
-      return problems([parsed.left.problem === "file not found" ? { field: "", problem: "there is no autostart.json in this home", hint: `create it, like ${EXAMPLE}` } : parsed.left])
+      return problems([parsed.left.problem === "file not found" ? { field: "", problem: "there is no autostart.json in this home", hint: `create it, like ${AUTOSTART_EXAMPLE}` } : parsed.left])
     }
     const decoded = decodeAutostart(parsed.right)
-    // An entry is a name or an object: a bad object also fails as a name, which says nothing new.
-    const telling = (findings: ReadonlyArray<Finding>) => (finding: Finding) =>
-      !(finding.problem.startsWith("Expected string") && findings.some((other) => other.field.startsWith(`${finding.field}.`)))
-    if (Either.isLeft(decoded)) return problems(decoded.left.filter(telling(decoded.left)))
+    if (Either.isLeft(decoded)) return problems(decoded.left)
     const known = new Set((yield* discoverInstances(home)).names)
     const findings = [
       ...duplicateNames(decoded.right).map((name) => ({ field: "instances", problem: `"${name}" is listed more than once`, hint: "list each instance once" })),

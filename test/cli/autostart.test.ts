@@ -28,6 +28,31 @@ describe("orch daemon autostart", () => {
     await waitFor(async () => (servers(home).length === 3 ? true : undefined), 10_000)
   })
 
+  it("takes a bare list of names, the simplest way to write it", async () => {
+    const home = simHome()
+    const [a, b] = await freePorts(2)
+    addSim(home, "a", a!)
+    addSim(home, "b", b!)
+    fs.writeFileSync(path.join(home, "autostart.json"), JSON.stringify(["b", "a"]))
+    expect(orch(["daemon", "autostart", "--home", home]).code).toBe(0)
+    expect(startRequests(home).map((event) => event.instance)).toEqual(["b", "a"])
+  })
+
+  it.each([["a name alone", '"a"'], ["a number", "7"], ["null", "null"], ["a list of numbers", "[1, 2]"]])(
+    "says what the file must look like when it is %s, in plain words",
+    (_, text) => {
+      const home = simHome()
+      fs.writeFileSync(path.join(home, "autostart.json"), text)
+      const run = orch(["daemon", "autostart", "--home", home])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain("autostart.json")
+      expect(run.stdout).toMatch(/must be a list of instance names or an object|is not an instance name|must be|Expected/)
+      expect(run.stdout).not.toMatch(/Encoded side|Expected Struct|orch config schema/)
+      expect(hasStackTrace(run)).toBe(false)
+      expect(fs.existsSync(path.join(home, "journal", "orch.db"))).toBe(false)
+    }
+  )
+
   it("records nothing when autostart.json is wrong or names a stranger: every problem at once, exit 1", async () => {
     const home = simHome()
     const [a] = await freePorts(1)

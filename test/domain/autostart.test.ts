@@ -1,8 +1,8 @@
-import { Schema } from "effect"
+import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { Autostart, duplicateNames, planStarts } from "../../src/domain/autostart.js"
+import { decodeAutostart, duplicateNames, planStarts } from "../../src/domain/autostart.js"
 
-const plan = (raw: unknown) => planStarts(Schema.decodeUnknownSync(Autostart)(raw))
+const plan = (raw: unknown) => planStarts(Either.getOrThrow(decodeAutostart(raw)))
 
 describe("the autostart plan", () => {
   it.each([
@@ -19,6 +19,6 @@ describe("the autostart plan", () => {
   })
 
   it("finds names listed twice", () => {
-    expect(duplicateNames(Schema.decodeUnknownSync(Autostart)({ instances: ["a", { name: "a" }, "b"] }))).toEqual(["a"])
+    expect(duplicateNames(Either.getOrThrow(decodeAutostart({ instances: ["a", { name: "a" }, "b"] })))).toEqual(["a"])
   })
 })
