@@ -40,9 +40,24 @@ export const ensureDaemon = (home: string) =>
     })
     fs.closeSync(log)
     child.unref()
-    const ready = yield* pollUntil(() => runningDaemon(journalDir(home)), 15_000)
-    return ready === undefined ? undefined : { ...ready, started: ready.pid === child.pid }
+    let exited = false
+    child.once("exit", () => (exited = true))
+    // A daemon that refuses to start (a damaged journal) says why in its log and exits: no need to wait.
+    const ready = yield* pollUntil(() => runningDaemon(journalDir(home)) ?? (exited ? null : undefined), 15_000)
+    return ready === undefined || ready === null ? undefined : { ...ready, started: ready.pid === child.pid }
   })
+
+/** Why a daemon did not start, as it said in its log ("error: ..."), with where to read the rest. */
+export const whyNotStarted = (home: string) => {
+  let said: string | undefined
+  try {
+    const text = fs.readFileSync(daemonLog(home), "utf8").slice(-8_192)
+    said = text.split("\n").reverse().find((line) => line.startsWith("error: "))?.slice("error: ".length)
+  } catch {
+    // No log: the path alone is all there is to say.
+  }
+  return `the daemon did not start${said === undefined ? "" : `: ${said}`} (see ${daemonLog(home)})`
+}
 
 /** Asks the daemon to stop (SIGTERM) and waits for it to go; its servers keep running. */
 export const stopDaemon = (daemon: DaemonPid) =>

@@ -6,7 +6,7 @@ import { runDaemon } from "../runtime/daemon.js"
 import { tuneDaemonHeap } from "../runtime/daemon-env.js"
 import { runningDaemon } from "../runtime/lock.js"
 import { autostartCommand, autostartInDaemon } from "./autostart.js"
-import { daemonLog, ensureDaemon, stopDaemon } from "./daemon-process.js"
+import { daemonLog, ensureDaemon, stopDaemon, whyNotStarted } from "./daemon-process.js"
 import { ExitCode } from "./errors.js"
 import { bad, ok } from "./findings.js"
 import { withJournal } from "./home-journal.js"
@@ -38,7 +38,7 @@ const start = Command.make("start", { home: homeOption }, (options) =>
     const home = homeFrom(options.home)
     const daemon = yield* ensureDaemon(home)
     if (daemon === undefined) {
-      yield* bad(`the daemon did not start: see ${daemonLog(home)}`)
+      yield* bad(whyNotStarted(home))
       return yield* new ExitCode({ code: 1 })
     }
     yield* daemon.started ? ok(`daemon started (pid ${daemon.pid}), log in ${daemonLog(home)}`) : Console.log(`already running (pid ${daemon.pid})`)

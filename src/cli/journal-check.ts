@@ -6,6 +6,7 @@ import { ExitCode } from "./errors.js"
 import { bad, ok } from "./findings.js"
 import { withJournal } from "./home-journal.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
+import { badEventText } from "./messages.js"
 import { printJson } from "./output.js"
 
 export const journalCheck = Command.make("check", { home: homeOption, json: jsonOption }, (options) =>
@@ -28,7 +29,7 @@ export const journalCheck = Command.make("check", { home: homeOption, json: json
         { check: "integrity", ok: integrity.length === 1 && integrity[0] === "ok", detail: integrity.join("; ") },
         decoded._tag === "Right"
           ? { check: "events", ok: true, detail: `${decoded.right} event${decoded.right === 1 ? "" : "s"} decode` }
-          : { check: "events", ok: false, detail: `event #${decoded.left.seq} (${decoded.left.type}): ${decoded.left.problem}` },
+          : { check: "events", ok: false, detail: badEventText(decoded.left) },
         verified._tag === "Left"
           ? { check: "snapshots", ok: false, detail: verified.left }
           : verified.right.differences.length === 0

@@ -4,6 +4,9 @@ import type { BadEvent, Compacted, JournalUnavailable, NewerJournal, NoJournal, 
 import type { AlreadyRunning, LockUnavailable } from "../runtime/lock.js"
 import type { BadOption } from "./errors.js"
 
+/** The one wording of a row that cannot be read, for every command that meets one. */
+export const badEventText = (error: BadEvent) => `event #${error.seq} (${error.type}) cannot be read: ${error.problem}`
+
 export type UserError =
   | InvalidName
   | InstanceExists
@@ -71,7 +74,7 @@ export const userMessage: (error: UserError) => UserMessage = Match.type<UserErr
     }),
     NoJournal: (error) => ({ message: `there is no journal at ${error.file}`, hint: "check --home; the journal appears with the first event" }),
     BadEvent: (error) => ({
-      message: `event #${error.seq} (${error.type}) cannot be read: ${error.problem}`,
+      message: badEventText(error),
       hint: "run `orch journal check`; an event from a newer orch needs a newer orch"
     }),
     AlreadyRunning: (error) => ({ message: `a daemon already runs for this home (pid ${error.pid ?? "unknown"})`, hint: "`orch daemon status` shows it" }),

@@ -14,7 +14,30 @@ export interface Row {
 }
 
 const encodeEvent = Schema.encodeSync(Event)
-const decodeEvent = Schema.decodeUnknownEither(Event)
+const decodeEvent = Schema.decodeUnknownEither(Event, { errors: "all" })
+
+const EXPECTED = /^Expected (.+), actual (.+)$/s
+
+/**
+ * What is wrong with a row's fields, one clause a field ("pid: expected number, got "x""),
+ * instead of Schema's tree of the whole event union. Literal choices come as one issue each and
+ * are said once ("result: expected "ok" or "loading", got "weird"").
+ */
+const fieldProblems = (issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>) => {
+  const byField = new Map<string, Array<ParseResult.ArrayFormatterIssue>>()
+  for (const issue of issues) {
+    const field = issue.path.map(String).join(".") || "data"
+    byField.set(field, [...(byField.get(field) ?? []), issue])
+  }
+  return [...byField].map(([field, found]) => {
+    if (found.every((issue) => issue._tag === "Missing")) return `${field} is missing`
+    const expected = found.map((issue) => EXPECTED.exec(issue.message))
+    if (expected.every((match) => match !== null)) {
+      return `${field}: expected ${[...new Set(expected.map((match) => match![1]))].join(" or ")}, got ${expected[0]![2]}`
+    }
+    return `${field}: ${found.map((issue) => issue.message).join("; ")}`
+  }).join("; ")
+}
 
 /**
  * A probe's data, as Schema would encode it (HealthProbed has no transformations, so the encoded
@@ -58,7 +81,7 @@ export const fromRow = (row: Row): Either.Either<Envelope, BadEvent> => {
   }
   const { type, data: current } = lifted.right
   return Either.match(decodeEvent({ ...current, _tag: type }), {
-    onLeft: (error) => bad(ParseResult.TreeFormatter.formatErrorSync(error)),
+    onLeft: (error) => bad(fieldProblems(ParseResult.ArrayFormatter.formatErrorSync(error))),
     onRight: (event) => Either.right({ seq: row.seq, at: row.at, instance: row.instance, event })
   })
 }

@@ -6,9 +6,12 @@ import { Journal, type ReadFilter } from "./Journal.js"
 /** A status query leaves a fresh snapshot behind when it had to fold this many events. */
 export const SNAPSHOT_EVERY = 1_000
 
-const foldFrom = (base: State, filter: ReadFilter) =>
+/** trusted: rows are decoded as `readForFold` does (shape trusted); checked: every row fully, as `read` does. */
+type Decoding = "trusted" | "checked"
+
+const foldFrom = (base: State, filter: ReadFilter, decoding: Decoding = "trusted") =>
   Effect.flatMap(Journal, (journal) =>
-    Stream.runFold(Stream.chunks(journal.readForFold({ ...filter, after: base.seq })), { state: base, folded: 0 }, (acc, chunk) => ({
+    Stream.runFold(Stream.chunks((decoding === "trusted" ? journal.readForFold : journal.read)({ ...filter, after: base.seq })), { state: base, folded: 0 }, (acc, chunk) => ({
       state: fold(chunk, acc.state),
       folded: acc.folded + chunk.length
     }))
@@ -18,14 +21,23 @@ const foldFrom = (base: State, filter: ReadFilter) =>
  * The state now, for `ps` and friends: the newest snapshot plus the events after it, so it
  * costs the same on a 10-event and a 10-million-event journal.
  */
-export const currentState = Effect.gen(function* () {
-  const journal = yield* Journal
-  const base = Option.getOrElse(yield* journal.snapshot(), () => initialState)
-  const { state, folded } = yield* foldFrom(base, {})
-  // Best effort: a reader that cannot write (a read-only disk) still answers.
-  if (folded >= SNAPSHOT_EVERY) yield* Effect.ignore(journal.writeSnapshot(state))
-  return state
-})
+const stateNow = (decoding: Decoding) =>
+  Effect.gen(function* () {
+    const journal = yield* Journal
+    const base = Option.getOrElse(yield* journal.snapshot(), () => initialState)
+    const { state, folded } = yield* foldFrom(base, {}, decoding)
+    // Best effort: a reader that cannot write (a read-only disk) still answers.
+    if (folded >= SNAPSHOT_EVERY) yield* Effect.ignore(journal.writeSnapshot(state))
+    return state
+  })
+
+export const currentState = stateNow("trusted")
+
+/**
+ * The same, every event since the snapshot decoded in full: for the daemon, which acts on what it
+ * folds (a damaged row must stop it with a message naming the row, not feed it a pid of "x").
+ */
+export const checkedState = stateNow("checked")
 
 export type Until = { readonly seq: number } | { readonly at: number }
 

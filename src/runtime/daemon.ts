@@ -6,7 +6,7 @@ import { type InstanceState, type State, fold } from "../domain/instances.js"
 import { configErrorIn, plainLine } from "../domain/failed-start.js"
 import { decideRestart, reconcile } from "../domain/supervise.js"
 import { Journal } from "../journal/Journal.js"
-import { currentState } from "../journal/projection.js"
+import { checkedState, currentState } from "../journal/projection.js"
 import { acquireDaemonLock } from "./lock.js"
 import { LOG_CHECK_MS, upkeep } from "./log-rotation.js"
 import { findMarked, isAlive } from "./proc.js"
@@ -61,6 +61,9 @@ const decodeConfig = (config: unknown) => {
 export const runDaemon = (home: string, version: string) =>
   // Its own scope, inside the journal's: DaemonStopped must be appended before the journal closes.
   Effect.scoped(Effect.gen(function* () {
+    // Before the lock and before anything is recorded: a journal with a damaged row stops the
+    // daemon with a message naming the row, rather than feed it a pid of "x".
+    let state: State = yield* checkedState
     yield* acquireDaemonLock(journalDir(home))
     const journal = yield* Journal
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
@@ -76,7 +79,6 @@ export const runDaemon = (home: string, version: string) =>
     const tracked = new Map<string, Tracked>()
     /** Instances with an action under way: until its last event comes back through the tail. */
     const busy = new Map<string, number>()
-    let state: State = yield* currentState
 
     // ---- probers: one fiber per running server, replaced on restart, removed when it ends --------
     const probers = yield* FiberMap.make<string>()

@@ -144,7 +144,7 @@ describe("orch journal", () => {
     expect(report.checks.find((check: { check: string }) => check.check === "events")).toEqual({
       check: "events",
       ok: false,
-      detail: "event #9 (HealthProbed): version 9 of HealthProbed is newer than this orch knows (1): upgrade orch"
+      detail: "event #9 (HealthProbed) cannot be read: version 9 of HealthProbed is newer than this orch knows (1): upgrade orch"
     })
     expect(orch(["events", "--home", home]).stderr).toMatch(/event #9 \(HealthProbed\) cannot be read/)
   })
