@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import { validateFile } from "../config/validate.js"
 import { ExitCode } from "./errors.js"
 import { bad, findingsJson, ok, printFindings, problemCount } from "./findings.js"
+import { nonEmpty } from "./option-values.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { printJson } from "./output.js"
 
@@ -12,7 +13,7 @@ export const configValidate = Command.make(
   { file: Args.text({ name: "path" }).pipe(Args.withDescription("The config file to check")), home: homeOption, json: jsonOption },
   (options) =>
     Effect.gen(function* () {
-      const file = path.resolve(options.file)
+      const file = path.resolve(yield* nonEmpty("PATH", options.file, "the config file, for example instances/qwen/config.json"))
       const checked = yield* validateFile(homeFrom(options.home), file)
       const valid = checked.findings.length === 0
       if (options.json) {

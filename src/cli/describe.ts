@@ -13,6 +13,7 @@ import { sizeOf } from "../runtime/log-rotation.js"
 import { logFiles } from "../runtime/spawn.js"
 import { BadOption } from "./errors.js"
 import { withJournal } from "./home-journal.js"
+import { instanceName } from "./names.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint, printJson, renderTable } from "./output.js"
 import { formatAge, formatTime } from "./time.js"
@@ -103,6 +104,7 @@ export const describe = Command.make(
   { name: Args.text({ name: "name" }).pipe(Args.withDescription("The instance")), home: homeOption, json: jsonOption },
   (options) =>
     Effect.gen(function* () {
+      yield* instanceName(options.name)
       const home = homeFrom(options.home)
       const read = Effect.gen(function* () {
         const journal = yield* Journal

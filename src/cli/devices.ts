@@ -12,6 +12,7 @@ import { decodeConfig } from "../domain/lint.js"
 import { Journal } from "../journal/Journal.js"
 import { BadOption } from "./errors.js"
 import { withJournal } from "./home-journal.js"
+import { nonEmpty } from "./option-values.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint, printJson, renderTable } from "./output.js"
 import { formatTime } from "./time.js"
@@ -53,9 +54,10 @@ export const devices = Command.make(
     json: jsonOption
   },
   (options) =>
-    withJournal(homeFrom(options.home), "write")(
-      Effect.gen(function* () {
-        const home = homeFrom(options.home)
+    Effect.gen(function* () {
+      if (Option.isSome(options.binary)) yield* nonEmpty("--binary", options.binary.value, "name the server, for example --binary /usr/local/bin/llama-server, or leave --binary out")
+      const home = homeFrom(options.home)
+      yield* withJournal(home, "write")(Effect.gen(function* () {
         const journal = yield* Journal
         const [cached] = options.refresh || Option.isSome(options.binary) ? [] : yield* journal.readLast({ types: ["DevicesListed"] }, 1)
         let listed: Listed
@@ -79,6 +81,6 @@ export const devices = Command.make(
               )
         )
         if (listed.unparsed.length > 0) yield* Console.log(paint.dim(`lines not understood, kept as they were:\n${listed.unparsed.map((line) => `  ${line}`).join("\n")}`))
-      })
-    )
+      }))
+    })
 ).pipe(Command.withDescription("GPU devices as llama-server sees them (--list-devices): name, description, total and free MiB; recorded in the journal"))

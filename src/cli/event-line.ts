@@ -2,7 +2,7 @@ import type { Envelope, Event } from "../domain/events.js"
 import { formatDuration } from "../domain/duration.js"
 import { redactEvent } from "../domain/redact.js"
 import { paint } from "./output.js"
-import { formatTime } from "./time.js"
+import { formatTime, isoTime } from "./time.js"
 
 /** An adopted process is not our child: how it ended is not ours to know. */
 export const exitText = (code: number | null, signal: string | null) =>
@@ -67,8 +67,8 @@ export const eventLine = (envelope: Envelope) =>
     summary(redactEvent(envelope.event))
   ].join(" ")
 
-/** One JSON line, with stable field names: seq, at (ms), time (ISO), instance, type, data; secrets hidden. */
+/** One JSON line, with stable field names: seq, at (ms), time (ISO, null if `at` is no time), instance, type, data; secrets hidden. */
 export const eventJson = (envelope: Envelope) => {
   const { _tag, ...data } = redactEvent(envelope.event)
-  return JSON.stringify({ seq: envelope.seq, at: envelope.at, time: new Date(envelope.at).toISOString(), instance: envelope.instance, type: _tag, data })
+  return JSON.stringify({ seq: envelope.seq, at: envelope.at, time: isoTime(envelope.at), instance: envelope.instance, type: _tag, data })
 }

@@ -6,12 +6,17 @@ import { Journal, type ReadFilter } from "../journal/Journal.js"
 import { BadOption } from "./errors.js"
 import { eventJson, eventLine } from "./event-line.js"
 import { withJournal } from "./home-journal.js"
+import { instanceName } from "./names.js"
+import { wholeNumber } from "./option-values.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint } from "./output.js"
 import { parseTimeArg } from "./time.js"
 
-const parseTypes = (text: string) =>
-  Effect.forEach(text.split(",").map((type) => type.trim()).filter((type) => type !== ""), (type) =>
+const parseTypes = (text: string) => {
+  const named = text.split(",").map((type) => type.trim()).filter((type) => type !== "")
+  // An empty --type (an unset shell variable, most often) would quietly match no event at all.
+  if (named.length === 0) return new BadOption({ option: "--type", problem: `names no event type (got "${text}")`, hint: `one or more of ${EVENT_TYPES.join(", ")}, separated by commas` })
+  return Effect.forEach(named, (type) =>
     isEventType(type)
       ? Effect.succeed(type)
       : new BadOption({
@@ -23,9 +28,11 @@ const parseTypes = (text: string) =>
           })
         })
   )
+}
 
 const filterFrom = (options: { readonly instance: Option.Option<string>; readonly type: Option.Option<string>; readonly since: Option.Option<string> }) =>
   Effect.gen(function* () {
+    if (Option.isSome(options.instance)) yield* instanceName(options.instance.value)
     const now = yield* Clock.currentTimeMillis
     const types = Option.isSome(options.type) ? yield* parseTypes(options.type.value) : undefined
     const since = Option.isSome(options.since)
@@ -53,6 +60,7 @@ export const events = Command.make(
   (options) =>
     Effect.gen(function* () {
       const filter = yield* filterFrom(options)
+      if (Option.isSome(options.limit)) yield* wholeNumber("--limit", options.limit.value, { min: 0 }, "the number of newest events, for example --limit 20")
       const format = options.json ? eventJson : eventLine
       const print = (chunk: Chunk.Chunk<Envelope>) => (Chunk.isEmpty(chunk) ? Effect.void : Console.log(Chunk.toReadonlyArray(chunk).map(format).join("\n")))
       const home = homeFrom(options.home)

@@ -5,6 +5,8 @@ import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { BadOption, ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
+import { instanceName } from "./names.js"
+import { wholeNumber } from "./option-values.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint, printJson, renderTable } from "./output.js"
 import { formatAge, formatTime } from "./time.js"
@@ -45,11 +47,13 @@ export const health = Command.make(
       if (Option.isSome(options.name) === options.all) {
         return yield* new BadOption({ option: "NAME", problem: "name one instance, or pass --all", hint: "orch health qwen, or orch health --all" })
       }
+      if (Option.isSome(options.name)) yield* instanceName(options.name.value)
+      yield* wholeNumber("--last", options.last, { min: 0 }, "the number of probes to show, for example --last 20")
       const name = Option.getOrUndefined(options.name)
       // The state keeps the newest probes only; the journal has them all.
       const read = Effect.gen(function* () {
         const journal = yield* Journal
-        const recent = name === undefined ? [] : yield* journal.readLast({ instance: name, types: ["HealthProbed"] }, Math.max(0, options.last))
+        const recent = name === undefined ? [] : yield* journal.readLast({ instance: name, types: ["HealthProbed"] }, options.last)
         return { state: yield* currentState, recent }
       })
       const found = yield* withJournal(homeFrom(options.home), "read")(read).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))

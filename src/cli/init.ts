@@ -7,6 +7,8 @@ import { suggestDevice } from "../domain/devices.js"
 import { Journal } from "../journal/Journal.js"
 import { findingsJson, ok, printFindings } from "./findings.js"
 import { withJournal } from "./home-journal.js"
+import { instanceName } from "./names.js"
+import { nonEmpty, wholeNumber } from "./option-values.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint, printJson } from "./output.js"
 import { formatTime } from "./time.js"
@@ -45,6 +47,9 @@ export const init = Command.make(
   },
   (options) =>
     Effect.gen(function* () {
+      yield* instanceName(options.name)
+      yield* nonEmpty("--model", options.model, "the GGUF file, for example --model models/qwen2.5-7b-q4_k_m.gguf")
+      if (Option.isSome(options.port)) yield* wholeNumber("--port", options.port.value, { min: 1, max: 65535 }, "leave out --port to get a free one from 8080")
       const home = homeFrom(options.home)
       const gpu = options.profile === "cpu" ? undefined : options.profile
       const recorded = gpu === undefined ? undefined : yield* recordedDevices(home)

@@ -20,6 +20,8 @@ export const journalCompact = Command.make(
     Effect.gen(function* () {
       const age = yield* Either.mapLeft(parseDuration(options.olderThan), (problem) => new BadOption({ option: "--probes-older-than", problem, hint: "for example 7d, 48h or 30m" }))
       const now = yield* Clock.currentTimeMillis
+      // The cutoff is recorded in a JournalCompacted event, whose times start at 1970.
+      if (age > now) return yield* new BadOption({ option: "--probes-older-than", problem: `"${options.olderThan}" reaches back before 1970`, hint: "for example 7d, 48h or 30m" })
       const result = yield* withJournal(homeFrom(options.home), "read")(
         Effect.flatMap(Journal, (journal) => Effect.flatMap(replay(), (state) => journal.compactProbes(now - age, state)))
       )

@@ -9,6 +9,8 @@ import { logFiles } from "../runtime/spawn.js"
 import { BadOption } from "./errors.js"
 import { withJournal } from "./home-journal.js"
 import { followFrom, readRange, readText, startOfLastLines } from "./log-file.js"
+import { instanceName } from "./names.js"
+import { wholeNumber } from "./option-values.js"
 import { homeFrom, homeOption } from "./options.js"
 import { parseTimeArg } from "./time.js"
 
@@ -35,6 +37,10 @@ export const logs = Command.make(
   },
   (options) =>
     Effect.gen(function* () {
+      yield* instanceName(options.name)
+      if (Option.isSome(options.tail)) yield* wholeNumber("--tail", options.tail.value, { min: 0 }, "the number of lines, for example --tail 50 (or -n 50)")
+      const since = Option.isNone(options.since) ? undefined : parseTimeArg(options.since.value, yield* Clock.currentTimeMillis)
+      if (since !== undefined && Either.isLeft(since)) return yield* new BadOption({ option: "--since", problem: since.left, hint: "--since 10m, or --since 2026-11-24T09:00" })
       const home = homeFrom(options.home)
       const onDisk = Either.isRight(yield* readJsonFile(configFile(home, options.name)))
       const known = onDisk || (yield* withJournal(home, "read")(Effect.flatMap(Journal, (journal) => journal.readLast({ instance: options.name }, 1))).pipe(
@@ -42,8 +48,6 @@ export const logs = Command.make(
         Effect.catchTag("NoJournal", () => Effect.succeed(false))
       ))
       if (!known) return yield* new BadOption({ option: "NAME", problem: `no instance "${options.name}" in ${home}`, hint: "orch ps lists them" })
-      const since = Option.isNone(options.since) ? undefined : parseTimeArg(options.since.value, yield* Clock.currentTimeMillis)
-      if (since !== undefined && Either.isLeft(since)) return yield* new BadOption({ option: "--since", problem: since.left, hint: "--since 10m, or --since 2026-11-24T09:00" })
       const file = logFiles(home, options.name)[options.stderr ? "stderr" : "stdout"]
       const size = sizeOf(file)
       if (size === undefined && !options.follow) return yield* Console.error(`${options.name} has written nothing yet (${file})`)

@@ -3,6 +3,12 @@ import { Option } from "effect"
 import { resolveHome } from "../config/home.js"
 
 export const homeOption = Options.text("home").pipe(
+  // An empty --home (an unset shell variable) would quietly mean the current directory. Checked
+  // while parsing, as every command takes --home and none may touch a home before this holds.
+  Options.filterMap(
+    (dir) => (dir.trim() === "" ? Option.none() : Option.some(dir)),
+    "error: --home: must not be empty\nhint: name the home folder, or leave --home out to use $LLAMA_ORCH_HOME, else the current directory"
+  ),
   Options.withPseudoName("DIR"),
   Options.optional,
   Options.withDescription(

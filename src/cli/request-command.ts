@@ -3,7 +3,7 @@ import type { InstanceState } from "../domain/instances.js"
 import { currentState } from "../journal/projection.js"
 import { withJournal } from "./home-journal.js"
 import { homeFrom } from "./options.js"
-import { type Outcome, by, chooseNames, request, watch } from "./requests.js"
+import { type Outcome, by, checkRequest, request, watch } from "./requests.js"
 
 export interface RequestOptions {
   readonly names: ReadonlyArray<string>
@@ -20,10 +20,11 @@ export const requestAndWait = (
   outcome: (requestedAt: number) => (instance: InstanceState, now: number) => Outcome
 ) =>
   Effect.gen(function* () {
+    const given = yield* checkRequest(options)
     const home = homeFrom(options.home)
     yield* withJournal(home, "write")(
       Effect.gen(function* () {
-        const names = yield* chooseNames(home, options.names, options.all, yield* currentState)
+        const names = given ?? Object.keys((yield* currentState).instances).sort()
         if (names.length === 0) return yield* Console.log("No instances.")
         const requestedAt = yield* Clock.currentTimeMillis
         const after = yield* request(home, names.map((instance) => ({ instance, event: { _tag: tag, by } })), tag === "StopRequested")

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto"
 import { Clock, Console, Effect, Either, Option, Stream } from "effect"
 import { checkBinary, checkLogsDir, checkModel } from "../config/checks.js"
-import { discoverInstances } from "../config/discover.js"
 import { configFile, journalDir } from "../config/home.js"
 import { readJsonFile } from "../config/read.js"
 import { loadConfig } from "../config/validate.js"
@@ -11,10 +10,12 @@ import { type InstanceState, type State, fold } from "../domain/instances.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { runningDaemon } from "../runtime/lock.js"
-import { daemonLog, ensureDaemon } from "./daemon-process.js"
+import { daemonLog, ensureDaemon, whyNotStarted } from "./daemon-process.js"
 import { BadOption, ExitCode } from "./errors.js"
 import { summary } from "./event-line.js"
 import { bad, ok, printFindings } from "./findings.js"
+import { instanceNames } from "./names.js"
+import { wholeNumber } from "./option-values.js"
 import { paint } from "./output.js"
 
 export interface Checked {
@@ -36,14 +37,16 @@ export const checkForUp = (home: string, name: string) =>
     return Either.right<Checked>({ name, raw, hash: createHash("sha256").update(JSON.stringify(raw)).digest("hex") })
   })
 
-/** The names a command acts on: those given, or with --all every instance of the home. */
-export const chooseNames = (home: string, given: ReadonlyArray<string>, all: boolean, fromState?: State) =>
+/**
+ * What `up`, `down` and `restart` were asked, checked before anything touches the disk: the
+ * names given (undefined for --all, which each command resolves its own way) and the timeout.
+ */
+export const checkRequest = (options: { readonly names: ReadonlyArray<string>; readonly all: boolean; readonly timeout: Option.Option<number> }) =>
   Effect.gen(function* () {
-    if (all && given.length > 0) return yield* new BadOption({ option: "--all", problem: "give names or --all, not both", hint: "drop the names, or drop --all" })
-    if (!all && given.length === 0) return yield* new BadOption({ option: "NAME", problem: "no instance named", hint: "name one or more instances, or pass --all" })
-    if (!all) return given
-    if (fromState !== undefined) return Object.keys(fromState.instances).sort()
-    return (yield* discoverInstances(home)).names
+    if (options.all && options.names.length > 0) return yield* new BadOption({ option: "--all", problem: "give names or --all, not both", hint: "drop the names, or drop --all" })
+    if (!options.all && options.names.length === 0) return yield* new BadOption({ option: "NAME", problem: "no instance named", hint: "name one or more instances, or pass --all" })
+    if (Option.isSome(options.timeout)) yield* wholeNumber("--timeout", options.timeout.value, { min: 1 }, "seconds to wait, for example --timeout 120")
+    return options.all ? undefined : yield* instanceNames(options.names)
   })
 
 /** Appends the requests, then makes sure a daemon is there to act on them (saying if it started one). */
@@ -53,7 +56,7 @@ export const request = (home: string, events: ReadonlyArray<{ readonly instance:
     const seqs = yield* journal.append(events)
     const daemon = yield* ensureDaemon(home)
     if (daemon === undefined) {
-      yield* bad(`the daemon did not start: see ${daemonLog(home)}`)
+      yield* bad(whyNotStarted(home))
       return yield* new ExitCode({ code: 1 })
     }
     if (daemon.started && !quiet) yield* Console.log(paint.dim(`started the daemon (pid ${daemon.pid}); it runs on in the background`))

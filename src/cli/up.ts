@@ -1,11 +1,12 @@
 import { Command } from "@effect/cli"
 import { Clock, Console, Effect, Either } from "effect"
+import { discoverInstances } from "../config/discover.js"
 import { currentState } from "../journal/projection.js"
 import { ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
 import { lifecycleOptions, healthySince } from "./lifecycle-options.js"
 import { homeFrom } from "./options.js"
-import { by, checkForUp, chooseNames, findingsFor, request, startEvents, watch } from "./requests.js"
+import { by, checkForUp, checkRequest, findingsFor, request, startEvents, watch } from "./requests.js"
 
 export const up = Command.make(
   "up",
@@ -13,7 +14,7 @@ export const up = Command.make(
   (options) =>
     Effect.gen(function* () {
       const home = homeFrom(options.home)
-      const names = yield* chooseNames(home, options.names, options.all)
+      const names = (yield* checkRequest(options)) ?? (yield* discoverInstances(home)).names
       // Every config is checked before anything is recorded: a bad one starts nothing.
       const checked = yield* Effect.forEach(names, (name) => checkForUp(home, name))
       const problems = checked.flatMap((result) => (Either.isLeft(result) ? result.left : []))

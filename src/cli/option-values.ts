@@ -1,0 +1,19 @@
+import { Effect } from "effect"
+import { BadOption } from "./errors.js"
+
+/**
+ * A number option within its range. The parser already refuses what is not a whole number, but
+ * a negative count would otherwise be quietly read as zero or as "all".
+ */
+export const wholeNumber = (option: string, value: number, range: { readonly min: number; readonly max?: number }, hint: string) =>
+  value >= range.min && (range.max === undefined || value <= range.max)
+    ? Effect.succeed(value)
+    : new BadOption({
+        option,
+        problem: `must be a whole number ${range.max === undefined ? `≥ ${range.min}` : `from ${range.min} to ${range.max}`}, got ${value}`,
+        hint
+      })
+
+/** A text option that means nothing when empty (an unset shell variable, most often). */
+export const nonEmpty = (option: string, value: string, hint: string) =>
+  value.trim() !== "" ? Effect.succeed(value) : new BadOption({ option, problem: "must not be empty", hint })
