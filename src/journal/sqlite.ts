@@ -18,17 +18,16 @@ const code = (error: unknown) => (error as { readonly code?: string }).code ?? "
  */
 export const OWNER_ONLY = { file: 0o600, dir: 0o700 } as const
 
-/** Tightens a journal made before this rule (or by another umask); what we do not own stays as it is. */
+/**
+ * Tightens a journal made before this rule (or under another umask) by taking the group's and
+ * others' bits away; it never adds one (a journal made read-only stays so). What we do not own
+ * stays as it is.
+ */
 const keepPrivate = (file: string) => {
-  const modes: ReadonlyArray<[string, number]> = [
-    [path.dirname(file), OWNER_ONLY.dir],
-    [file, OWNER_ONLY.file],
-    [`${file}-wal`, OWNER_ONLY.file],
-    [`${file}-shm`, OWNER_ONLY.file]
-  ]
-  for (const [target, mode] of modes) {
+  for (const target of [path.dirname(file), file, `${file}-wal`, `${file}-shm`]) {
     try {
-      if ((fs.statSync(target).mode & 0o777) !== mode) fs.chmodSync(target, mode)
+      const mode = fs.statSync(target).mode & 0o777
+      if ((mode & 0o077) !== 0) fs.chmodSync(target, mode & 0o700)
     } catch {
       // Not there, not ours, or a read-only file system: nothing to tighten here.
     }

@@ -40,5 +40,11 @@ describe("secrets", () => {
     const mode = (file: string) => fs.statSync(path.join(home, "journal", file)).mode & 0o777
     expect(mode(".")).toBe(0o700)
     expect([mode("orch.db"), mode("orch.db-wal"), mode("daemon.log")]).toEqual([0o600, 0o600, 0o600])
+
+    // A journal made before the rule is tightened the next time orch opens it; bits are only taken away.
+    fs.chmodSync(path.join(home, "journal"), 0o755)
+    fs.chmodSync(journal, 0o644)
+    expect(orch(["events", "--home", home]).code).toBe(0)
+    expect([mode("."), mode("orch.db")]).toEqual([0o700, 0o600])
   })
 })
