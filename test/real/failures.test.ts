@@ -51,11 +51,23 @@ describe("the real llama-server, when things go wrong", () => {
         on("raced", { _tag: "StartRequested", by: "cli" })
       ])))
       expect(orch(["daemon", "start", "--home", home]).code).toBe(0)
-      const failed = await waitFor(async () => types(home, "raced").find((event) => event.type === "SpawnFailed"), 10_000)
-      expect(failed.data["reason"]).toMatch(new RegExp(`^it exited with code 1 before it was ready: .*srv +start: couldn't bind HTTP server socket, hostname: 127\\.0\\.0\\.1, port: ${taken} \\| srv +operator\\(\\)`))
-      expect(failed.data["config_error"]).toBe(false)
-      const retry = await waitFor(async () => types(home, "raced").find((event) => event.type === "RestartScheduled"), 10_000)
-      expect(retry.data).toMatchObject({ attempt: 1, reason: "failed_start" })
+      // Three tries: llama.cpp logs from a worker thread, and once in a while (seen in CI, and by
+      // hand on a busy machine) its last lines never reach the file before it exits.
+      const failed = await waitFor(async () => {
+        const found = types(home, "raced").filter((event) => event.type === "SpawnFailed")
+        return found.length >= 3 ? found : undefined
+      }, 15_000)
+      for (const attempt of failed) {
+        expect(attempt.data["reason"]).toMatch(/^it exited with code 1 before it was ready: /)
+        expect(attempt.data["config_error"]).toBe(false)
+      }
+      const bind = new RegExp(`srv +start: couldn't bind HTTP server socket, hostname: 127\\.0\\.0\\.1, port: ${taken} \\| srv +operator\\(\\)`)
+      expect(failed.filter((attempt) => bind.test(String(attempt.data["reason"]))).length).toBeGreaterThan(0)
+      const retries = types(home, "raced").filter((event) => event.type === "RestartScheduled")
+      expect(retries.slice(0, 2).map((event) => event.data)).toEqual([
+        expect.objectContaining({ attempt: 1, reason: "failed_start" }),
+        expect.objectContaining({ attempt: 2, reason: "failed_start" })
+      ])
     } finally {
       await release(holder)
     }
