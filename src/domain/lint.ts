@@ -1,4 +1,5 @@
 import { Either, Option, ParseResult, Schema, type SchemaAST as AST } from "effect"
+import { binaryArgv } from "./argv.js"
 import { InstanceConfig } from "./config.js"
 import { formatDuration } from "./duration.js"
 import type { Finding } from "./findings.js"
@@ -105,7 +106,7 @@ const envField = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `env
 
 /** Every string of the config that the OS passes to the server, with the field it comes from. */
 const passedToServer = (config: InstanceConfig): ReadonlyArray<readonly [field: string, text: string]> => [
-  ...(typeof config.binary === "string" ? [["binary", config.binary] as const] : config.binary.map((word, index) => [`binary[${index}]`, word] as const)),
+  ...binaryArgv(config).map((word, index) => [typeof config.binary === "string" ? "binary" : `binary[${index}]`, word] as const),
   ["server.host", config.server.host],
   ["model.path", config.model.path],
   ...config.args.map((arg, index) => [`args[${index}]`, arg] as const),

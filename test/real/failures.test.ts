@@ -6,7 +6,7 @@ import { count, daemonPid, servers, supervisedHome, types } from "../support/dae
 import { freePort, freePorts } from "../support/net.js"
 import { orch } from "../support/orch.js"
 import { journalIn, on, withJournal } from "../support/journal.js"
-import { addReal, chat, describe as described, healthyAgain, realConfig } from "../support/real.js"
+import { addReal, chat, described, healthyAgain, realConfig } from "../support/real.js"
 import { request, waitFor } from "../support/sim.js"
 
 /** A listener on 127.0.0.1 that the test closes when it likes. */

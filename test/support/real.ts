@@ -30,12 +30,12 @@ export const addReal = (home: string, name: string, port: number, extra: Record<
 }
 
 /** An instance's folded state as `orch describe --json` shows it. */
-export const describe = (home: string, name: string): Record<string, unknown> => JSON.parse(orch(["describe", name, "--home", home, "--json"]).stdout)
+export const described = (home: string, name: string): Record<string, unknown> => JSON.parse(orch(["describe", name, "--home", home, "--json"]).stdout)
 
 /** Waits until the daemon has recorded the instance healthy, with a process other than `not`. */
 export const healthyAgain = (home: string, name: string, not?: number, limitMs = 20_000) =>
   waitFor(async () => {
-    const state = describe(home, name)
+    const state = described(home, name)
     return state["health"] === "healthy" && typeof state["pid"] === "number" && state["pid"] !== not ? (state["pid"] as number) : undefined
   }, limitMs, 100)
 
