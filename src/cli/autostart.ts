@@ -1,3 +1,4 @@
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { Console, Effect, Either } from "effect"
@@ -16,7 +17,6 @@ import { homeFrom, homeOption } from "./options.js"
 import { type Checked, checkForUp, request, startEvents } from "./requests.js"
 
 export const autostartFile = (home: string) => path.join(home, "autostart.json")
-
 
 /** autostart.json read and checked against the home: the starts in order, or every problem. */
 const readPlan = (home: string) =>
@@ -39,6 +39,13 @@ const readPlan = (home: string) =>
     ]
     return findings.length > 0 ? problems(findings) : Either.right(planStarts(decoded.right))
   })
+
+/** For `orch config lint`: autostart.json's problems, when the home has one (none is fine: nothing starts at boot). */
+export const autostartProblems = (home: string): Effect.Effect<ReadonlyArray<FileFinding>> =>
+  Effect.promise(() => fs.promises.lstat(autostartFile(home)).then(() => true, () => false)).pipe(
+    Effect.flatMap((exists) => (exists ? readPlan(home) : Effect.succeed(Either.right([])))),
+    Effect.map((plan) => (Either.isLeft(plan) ? plan.left : []))
+  )
 
 type Planned = ReadonlyArray<{ readonly start: PlannedStart; readonly checked: Checked }>
 

@@ -1,7 +1,9 @@
+import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { instancesDir } from "../config/home.js"
 import { lintHome } from "../config/validate.js"
+import { autostartProblems } from "./autostart.js"
 import { ExitCode } from "./errors.js"
 import { bad, findingsJson, ok, printFindings, problemCount } from "./findings.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
@@ -11,19 +13,22 @@ export const configLint = Command.make("lint", { home: homeOption, json: jsonOpt
   Effect.gen(function* () {
     const home = homeFrom(options.home)
     const linted = yield* lintHome(home)
+    const findings = [...linted.findings, ...(yield* autostartProblems(home))]
     const names = linted.instances.flatMap((checked) => (checked.instance === undefined ? [] : [checked.instance]))
-    const valid = linted.findings.length === 0
+    const valid = findings.length === 0
     if (options.json) {
-      yield* printJson({ home, valid, instances: names, findings: findingsJson(linted.findings) })
+      yield* printJson({ home, valid, instances: names, findings: findingsJson(findings) })
     } else if (valid && names.length === 0) {
       yield* Console.log(`No instances under ${instancesDir(home)}.`)
       yield* Console.log(paint.dim("Create one: orch init NAME --model PATH [--profile cpu|vulkan|cuda]"))
     } else if (valid) {
       yield* ok(`${names.length} instance${names.length === 1 ? "" : "s"}, no problems: ${names.join(", ")}`)
     } else {
-      const broken = new Set(linted.findings.map((finding) => finding.instance ?? finding.file)).size
-      yield* bad(`${problemCount(linted.findings.length)} in ${broken} instance${broken === 1 ? "" : "s"} under ${instancesDir(home)}`)
-      yield* printFindings(linted.findings, true)
+      const broken = new Set(findings.flatMap((finding) => (finding.instance === undefined ? [] : [finding.instance]))).size
+      const others = [...new Set(findings.flatMap((finding) => (finding.instance === undefined ? [path.basename(finding.file)] : [])))]
+      const where = [...(broken > 0 ? [`${broken} instance${broken === 1 ? "" : "s"} under ${instancesDir(home)}`] : []), ...others.map((file) => `${file} of ${home}`)]
+      yield* bad(`${problemCount(findings.length)} in ${where.join(" and in ")}`)
+      yield* printFindings(findings, true)
     }
     if (!valid) return yield* new ExitCode({ code: 1 })
   })

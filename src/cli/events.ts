@@ -7,7 +7,7 @@ import { BadOption } from "./errors.js"
 import { eventJson, eventLine } from "./event-line.js"
 import { withJournal } from "./home-journal.js"
 import { instanceName } from "./names.js"
-import { wholeNumber } from "./option-values.js"
+import { integerOption, wholeNumber } from "./option-values.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint } from "./output.js"
 import { parseTimeArg } from "./time.js"
@@ -53,7 +53,7 @@ export const events = Command.make(
     instance: Options.text("instance").pipe(Options.withPseudoName("NAME"), Options.optional, Options.withDescription("Only this instance's events")),
     type: Options.text("type").pipe(Options.withPseudoName("TYPE[,TYPE]"), Options.optional, Options.withDescription(`Only these event types: ${EVENT_TYPES.join(", ")}`)),
     since: Options.text("since").pipe(Options.withPseudoName("10m|TIME"), Options.optional, Options.withDescription("Only events since that long ago, or since a time (2026-11-24T09:00)")),
-    limit: Options.integer("limit").pipe(Options.withPseudoName("N"), Options.optional, Options.withDescription("Only the newest N events (default: all)")),
+    limit: integerOption("limit", "the number of newest events, for example --limit 20").pipe( Options.optional, Options.withDescription("Only the newest N events (default: all)")),
     home: homeOption,
     json: jsonOption
   },

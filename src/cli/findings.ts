@@ -1,11 +1,14 @@
 import * as path from "node:path"
 import { Console, Effect } from "effect"
-import type { FileFinding } from "../domain/findings.js"
+import { type FileFinding, oneLine, shownFinding } from "../domain/findings.js"
 import { paint, renderTable } from "./output.js"
 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`
 
 export const problemCount = (count: number) => plural(count, "problem")
+
+/** An instance's config names its folder; another file of the home (autostart.json) names itself. */
+const whose = (file: string) => (path.basename(file) === "config.json" ? path.basename(path.dirname(file)) : path.basename(file))
 
 /** Findings as the table an operator fixes them from; `byInstance` adds the instance column. */
 export const printFindings = (findings: ReadonlyArray<FileFinding>, byInstance: boolean) => {
@@ -15,8 +18,8 @@ export const printFindings = (findings: ReadonlyArray<FileFinding>, byInstance: 
     { header: "problem", wrap: true },
     { header: "hint", wrap: true }
   ]
-  const rows = findings.map((finding) => [
-    ...(byInstance ? [finding.instance ?? path.basename(path.dirname(finding.file))] : []),
+  const rows = findings.map(shownFinding).map((finding) => [
+    ...(byInstance ? [oneLine(finding.instance ?? whose(finding.file))] : []),
     finding.field === "" ? paint.dim("(file)") : finding.field,
     paint.red(finding.problem),
     finding.hint
@@ -28,7 +31,7 @@ export const ok = (text: string) => Console.log(`${paint.green("✓")} ${text}`)
 export const bad = (text: string) => Console.log(`${paint.red("✗")} ${text}`)
 
 export const findingsJson = (findings: ReadonlyArray<FileFinding>) =>
-  findings.map(({ file, instance, field, problem, hint }) => ({ file, instance: instance ?? null, field, problem, hint }))
+  findings.map(shownFinding).map(({ file, instance, field, problem, hint }) => ({ file, instance: instance ?? null, field, problem, hint }))
 
 export const unlessEmpty = (findings: ReadonlyArray<unknown>, effect: Effect.Effect<void>) =>
   findings.length === 0 ? Effect.void : effect

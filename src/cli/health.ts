@@ -6,7 +6,7 @@ import { currentState } from "../journal/projection.js"
 import { BadOption, ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
 import { instanceName } from "./names.js"
-import { wholeNumber } from "./option-values.js"
+import { integerOption, wholeNumber } from "./option-values.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint, printJson, renderTable } from "./output.js"
 import { formatAge, formatTime } from "./time.js"
@@ -38,7 +38,7 @@ export const health = Command.make(
   {
     name: Args.text({ name: "name" }).pipe(Args.optional, Args.withDescription("One instance (or --all)")),
     all: Options.boolean("all").pipe(Options.withDescription("Every instance, as a table (default: off)")),
-    last: Options.integer("last").pipe(Options.withPseudoName("N"), Options.withDefault(10), Options.withDescription("Probes to show for one instance, newest last (default: 10)")),
+    last: integerOption("last", "the number of probes to show, for example --last 20").pipe(Options.withDefault(10), Options.withDescription("Probes to show for one instance, newest last (default: 10)")),
     home: homeOption,
     json: jsonOption
   },

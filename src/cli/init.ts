@@ -8,7 +8,7 @@ import { Journal } from "../journal/Journal.js"
 import { findingsJson, ok, printFindings } from "./findings.js"
 import { withJournal } from "./home-journal.js"
 import { instanceName } from "./names.js"
-import { nonEmpty, wholeNumber } from "./option-values.js"
+import { integerOption, nonEmpty, wholeNumber } from "./option-values.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint, printJson } from "./output.js"
 import { formatTime } from "./time.js"
@@ -38,7 +38,8 @@ export const init = Command.make(
       Options.withDescription("The backend template; vulkan and cuda take device_id from the list `orch devices` recorded (default: cpu)")
     ),
     model: Options.text("model").pipe(Options.withPseudoName("PATH"), Options.withDescription("The GGUF model file (required)")),
-    port: Options.integer("port").pipe(
+    port: integerOption("port", "leave out --port to get a free one from 8080").pipe(
+      Options.withPseudoName("PORT"),
       Options.optional,
       Options.withDescription("The port (default: the first free one from 8080 that no other instance uses)")
     ),

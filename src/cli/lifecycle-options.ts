@@ -1,4 +1,5 @@
 import { Args, Options } from "@effect/cli"
+import { integerOption } from "./option-values.js"
 import { homeOption } from "./options.js"
 import { formatDuration } from "../domain/duration.js"
 import type { InstanceState } from "../domain/instances.js"
@@ -7,7 +8,7 @@ import type { Outcome } from "./requests.js"
 export const namesArg = Args.text({ name: "name" }).pipe(Args.repeated, Args.withDescription("The instances (or --all)"))
 export const allOption = Options.boolean("all").pipe(Options.withDescription("Every instance (default: off)"))
 export const noWaitOption = Options.boolean("no-wait").pipe(Options.withDescription("Return once the request is recorded (default: wait)"))
-export const timeoutOption = Options.integer("timeout").pipe(
+export const timeoutOption = integerOption("timeout", "seconds to wait, for example --timeout 120").pipe(
   Options.withPseudoName("SECONDS"),
   Options.optional,
   Options.withDescription("How long to wait before giving up, exit 1 (default: the longest healthcheck.start_period + 30 s)")

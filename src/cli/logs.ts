@@ -1,7 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Clock, Console, Effect, Either, Option } from "effect"
-import { configFile } from "../config/home.js"
-import { readJsonFile } from "../config/read.js"
+import { readInstanceConfig } from "../config/discover.js"
 import { Journal } from "../journal/Journal.js"
 import { offsetSince } from "../domain/log-marks.js"
 import { marksOf, sizeOf } from "../runtime/log-rotation.js"
@@ -10,7 +9,7 @@ import { BadOption } from "./errors.js"
 import { withJournal } from "./home-journal.js"
 import { followFrom, readRange, readText, startOfLastLines } from "./log-file.js"
 import { instanceName } from "./names.js"
-import { wholeNumber } from "./option-values.js"
+import { integerOption, wholeNumber } from "./option-values.js"
 import { homeFrom, homeOption } from "./options.js"
 import { parseTimeArg } from "./time.js"
 
@@ -23,7 +22,7 @@ export const logs = Command.make(
   "logs",
   {
     name: Args.text({ name: "name" }).pipe(Args.withDescription("The instance")),
-    tail: Options.integer("tail").pipe(Options.withAlias("n"), Options.withPseudoName("N"), Options.optional, Options.withDescription("Only the last N lines (default: all)")),
+    tail: integerOption("tail", "the number of lines, for example --tail 50 (or -n 50)").pipe(Options.withAlias("n"), Options.optional, Options.withDescription("Only the last N lines (default: all)")),
     follow: Options.boolean("follow").pipe(Options.withAlias("f"), Options.withDescription("Keep printing what the server writes, across rotations, until Ctrl-C (default: off)")),
     since: Options.text("since").pipe(
       Options.withPseudoName("10m|TIME"),
@@ -42,7 +41,7 @@ export const logs = Command.make(
       const since = Option.isNone(options.since) ? undefined : parseTimeArg(options.since.value, yield* Clock.currentTimeMillis)
       if (since !== undefined && Either.isLeft(since)) return yield* new BadOption({ option: "--since", problem: since.left, hint: "--since 10m, or --since 2026-11-24T09:00" })
       const home = homeFrom(options.home)
-      const onDisk = Either.isRight(yield* readJsonFile(configFile(home, options.name)))
+      const onDisk = Either.isRight(yield* readInstanceConfig(home, options.name))
       const known = onDisk || (yield* withJournal(home, "read")(Effect.flatMap(Journal, (journal) => journal.readLast({ instance: options.name }, 1))).pipe(
         Effect.map((found) => found.length > 0),
         Effect.catchTag("NoJournal", () => Effect.succeed(false))

@@ -10,7 +10,8 @@ import { Size } from "./size.js"
 
 /** A value as a message shows it: short enough for a table cell, whatever was written. */
 const show = (value: unknown): string => {
-  const text = value === undefined ? "nothing" : JSON.stringify(value)
+  // JSON.parse reads 1e999 as Infinity, which JSON.stringify would show as null.
+  const text = value === undefined ? "nothing" : typeof value === "number" && !Number.isFinite(value) ? "a number too large to hold" : JSON.stringify(value)
   return text.length > 80 ? `${text.slice(0, 80)}…` : text
 }
 
@@ -65,7 +66,11 @@ export const Model = Schema.Struct({
   threads: optional(wholeNumber(1, 1024, "CPU threads (--threads), at most 1024; default: llama-server's"))
 })
 
-export const Host = NonEmpty("Address to listen on (--host)")
+export const Host = expect(
+  Schema.String.pipe(Schema.pattern(/^[^\s\x00-\x1f\x7f-\x9f]+$/)),
+  "an address without spaces or control characters",
+  "Address to listen on (--host)"
+)
 export const Port = expect(
   Schema.Int.pipe(Schema.between(1, 65535)),
   "a whole number from 1 to 65535",

@@ -22,7 +22,7 @@ export const parseDuration = (input: number | string): Either.Either<number, str
   while (PART.lastIndex < text.length) {
     const at = PART.lastIndex
     const match = PART.exec(text)
-    if (match === null) return Either.left(`"${input}" is not a duration (stuck at "${text.slice(at)}")`)
+    if (match === null) return Either.left(`${JSON.stringify(input)} is not a duration (stuck at ${JSON.stringify(text.slice(at))})`)
     total += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]
   }
   return Either.right(Math.round(total))

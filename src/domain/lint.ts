@@ -3,13 +3,10 @@ import { binaryArgv } from "./argv.js"
 import { InstanceConfig } from "./config.js"
 import { formatDuration } from "./duration.js"
 import type { Finding } from "./findings.js"
-import { descriptionAt, formatPath, keysAt } from "./schema-paths.js"
+import { descriptionAt, formatPath, kindAt, keysAt } from "./schema-paths.js"
 import { didYouMean } from "./suggest.js"
 
 /** Pure config rules: the schema, rules across fields, and rules across instances. */
-
-/** Messages may quote what was written: a finding quotes at most a table cell's worth of it. */
-const clip = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text)
 
 const fromIssue = (ast: AST.AST, fallbackHint: string) => (issue: ParseResult.ArrayFormatterIssue): Finding => {
   const hintFor = (path: ReadonlyArray<PropertyKey>): string => Option.getOrElse(descriptionAt(ast, path), () => fallbackHint)
@@ -20,7 +17,7 @@ const fromIssue = (ast: AST.AST, fallbackHint: string) => (issue: ParseResult.Ar
       const known = keysAt(ast, issue.path.slice(0, -1))
       return {
         field,
-        problem: `unknown key "${key}"`,
+        problem: `unknown key ${JSON.stringify(key)}`,
         hint: Option.match(didYouMean(key, known), {
           onSome: (guess) => `did you mean "${guess}"?`,
           onNone: () => `remove it; allowed here: ${known.join(", ")}`
@@ -29,16 +26,27 @@ const fromIssue = (ast: AST.AST, fallbackHint: string) => (issue: ParseResult.Ar
     }
     case "Missing":
       return { field, problem: "is required", hint: hintFor(issue.path) }
-    default:
-      return { field, problem: clip(issue.message), hint: hintFor(issue.path) }
+    default: {
+      // Effect's own wording ("Expected Struct (Encoded side), actual 5") is for developers: a
+      // failure that no annotation of ours words is said again as what the field must be.
+      const internal = EFFECT_WORDING.exec(issue.message)
+      const problem = internal === null ? issue.message : `must be ${kindAt(ast, issue.path)}, got ${internal[1]}`
+      return { field, problem, hint: hintFor(issue.path) }
+    }
   }
 }
+
+const EFFECT_WORDING = /^Expected [\s\S]*, actual ([\s\S]*)$/
+
+/** Findings with the same words: a union's members each report the same wrong value. */
+const distinct = (findings: ReadonlyArray<Finding>): ReadonlyArray<Finding> =>
+  findings.filter((finding, index) => findings.findIndex((other) => other.field === finding.field && other.problem === finding.problem) === index)
 
 /** Decodes a parsed file against a schema of ours: the value, or every problem as a finding. */
 export const decodeWithFindings = <A, I>(schema: Schema.Schema<A, I>, fallbackHint = "see `orch config schema`") => {
   const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })
   return (raw: unknown): Either.Either<A, ReadonlyArray<Finding>> =>
-    Either.mapLeft(decode(raw), (error) => ParseResult.ArrayFormatter.formatErrorSync(error).map(fromIssue(schema.ast, fallbackHint)))
+    Either.mapLeft(decode(raw), (error) => distinct(ParseResult.ArrayFormatter.formatErrorSync(error).map(fromIssue(schema.ast, fallbackHint))))
 }
 
 const decode = decodeWithFindings(InstanceConfig)
@@ -102,7 +110,7 @@ const MAX_ARG_BYTES = 131_072
  */
 const MAX_SPAWN_BYTES = 1024 ** 2
 
-const envField = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `env.${name}` : `env[${JSON.stringify(name)}]`)
+const envField = (name: string) => formatPath(["env", name])
 
 /** Every string of the config that the OS passes to the server, with the field it comes from. */
 const passedToServer = (config: InstanceConfig): ReadonlyArray<readonly [field: string, text: string]> => [

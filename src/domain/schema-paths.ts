@@ -67,8 +67,44 @@ const descriptionOf = (ast: AST.AST): Option.Option<string> => {
 export const descriptionAt = (ast: AST.AST, path: ReadonlyArray<Step>): Option.Option<string> =>
   Option.firstSomeOf(nodesAt(ast, path).map(descriptionOf))
 
+/** What a value at this node must be, in a user's words (for failures the schema leaves in its own). */
+export const kindOf = (ast: AST.AST): string => {
+  switch (ast._tag) {
+    case "Transformation":
+    case "Refinement":
+      return kindOf(ast.from)
+    case "Suspend":
+      return kindOf(ast.f())
+    case "Union":
+      return [...new Set(ast.types.map(kindOf))].join(" or ")
+    case "TypeLiteral":
+      return "an object"
+    case "TupleType":
+      return "a list"
+    case "StringKeyword":
+      return "a string"
+    case "NumberKeyword":
+      return "a number"
+    case "BooleanKeyword":
+      return "true or false"
+    case "Literal":
+      return JSON.stringify(ast.literal)
+    default:
+      return "another kind of value"
+  }
+}
+
+/** The kind expected at `path`. */
+export const kindAt = (ast: AST.AST, path: ReadonlyArray<Step>): string =>
+  [...new Set(nodesAt(ast, path).map(kindOf))].join(" or ") || "absent"
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+
+/** A path as a user would write it; keys that are not plain words are quoted, so `a. b` cannot pass for two steps. */
 export const formatPath = (path: ReadonlyArray<Step>): string =>
-  path.reduce<string>(
-    (text, step) => (typeof step === "number" ? `${text}[${step}]` : text === "" ? String(step) : `${text}.${String(step)}`),
-    ""
-  )
+  path.reduce<string>((text, step) => {
+    if (typeof step === "number") return `${text}[${step}]`
+    const key = String(step)
+    if (!IDENTIFIER.test(key)) return `${text}[${JSON.stringify(key)}]`
+    return text === "" ? key : `${text}.${key}`
+  }, "")

@@ -10,7 +10,7 @@ export const parseSize = (input: number | string): Either.Either<number, string>
     return Number.isInteger(input) && input > 0 ? Either.right(input) : Either.left("a size must be a whole number of bytes above 0")
   }
   const match = SIZE.exec(input)
-  if (match === null) return Either.left(`"${input}" is not a size`)
+  if (match === null) return Either.left(`${JSON.stringify(input)} is not a size`)
   const bytes = Math.round(Number(match[1]) * (UNIT_BYTES[(match[2] ?? "").toLowerCase()] ?? 1))
   return bytes > 0 ? Either.right(bytes) : Either.left("a size must be above 0")
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
@@ -9,15 +8,7 @@ import { runnableConfig, tempHome, writeConfig, writeModel } from "../support/ho
 import { journalIn, on, probe, rawDb, spawned, withJournal } from "../support/journal.js"
 import { freePort } from "../support/net.js"
 import { type Run, hasStackTrace, orch } from "../support/orch.js"
-
-/** Every file under a folder with a hash of its content: equal before and after means nothing was written. */
-const tree = (dir: string): Record<string, string> =>
-  Object.fromEntries(
-    fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).sort().map((entry) => {
-      const file = path.join(dir, entry)
-      return [entry, fs.statSync(file).isDirectory() ? "(folder)" : createHash("sha256").update(fs.readFileSync(file)).digest("hex")]
-    })
-  )
+import { tree } from "../support/tree.js"
 
 /** A refusal as a user mistake deserves: exit 1, the message, no stack trace, nothing written. */
 const expectRefused = (run: Run, message: string, what: string, before: Record<string, string>, home: string) => {
