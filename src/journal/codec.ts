@@ -1,4 +1,4 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, ParseResult, Schema, SchemaAST as AST } from "effect"
 import { EVENT_VERSIONS, Event, type Envelope, type EventOf, type NewEvent } from "../domain/events.js"
 import { upcast } from "../domain/upcast.js"
 import { BadEvent } from "./errors.js"
@@ -86,6 +86,67 @@ export const fromRow = (row: Row): Either.Either<Envelope, BadEvent> => {
   })
 }
 
+/** The JSON kinds a value of this (encoded) schema node can have; "any" where the schema does not say. */
+const jsonKinds = (ast: AST.AST): ReadonlyArray<string> => {
+  switch (ast._tag) {
+    case "StringKeyword":
+    case "TemplateLiteral":
+      return ["string"]
+    case "NumberKeyword":
+      return ["number"]
+    case "BooleanKeyword":
+      return ["boolean"]
+    case "Literal":
+      return [ast.literal === null ? "null" : typeof ast.literal]
+    case "Union":
+      return ast.types.flatMap(jsonKinds)
+    case "TupleType":
+      return ["array"]
+    case "TypeLiteral":
+      return ["object"]
+    case "Refinement":
+    case "Transformation":
+      return jsonKinds(ast.from)
+    case "Suspend":
+      return jsonKinds(ast.f())
+    default:
+      return ["any"]
+  }
+}
+
+const kindOf = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value)
+
+interface Field {
+  readonly name: string
+  readonly optional: boolean
+  readonly kinds: ReadonlySet<string>
+}
+
+/** Each event type's fields as written (today's version), read off the schema once. */
+const SHAPES: ReadonlyMap<string, ReadonlyArray<Field>> = new Map(
+  (AST.encodedAST(Event.ast) as AST.Union).types.flatMap((member) => {
+    if (member._tag !== "TypeLiteral") return []
+    const tag = member.propertySignatures.find((signature) => signature.name === "_tag")
+    if (tag === undefined || tag.type._tag !== "Literal") return []
+    const fields = member.propertySignatures
+      .filter((signature) => signature.name !== "_tag")
+      .map((signature) => ({ name: String(signature.name), optional: signature.isOptional, kinds: new Set(jsonKinds(signature.type)) }))
+    return [[String(tag.type.literal), fields] as const]
+  })
+)
+
+/**
+ * Whether a row's data has its type's fields, each of a JSON kind its schema allows: a check of a
+ * few typeofs, so folds stay fast, and a row damaged by hand or disk (a pid of "x") is not folded
+ * as if it were whole but goes through the full decode, which says what is wrong with it.
+ */
+const hasItsShape = (type: string, data: Record<string, unknown>) =>
+  SHAPES.get(type)?.every((field) => {
+    const value = data[field.name]
+    if (value === undefined) return field.optional
+    return field.kinds.has("any") || field.kinds.has(kindOf(value))
+  }) ?? false
+
 /** A row as SQLite's raw mode returns it: seq, at, instance, type, v, data. */
 export type RawRow = readonly [number, number, string | null, string, number, string]
 
@@ -103,7 +164,7 @@ export const fromRawRowTrusted = (row: RawRow): Either.Either<Envelope, BadEvent
   } catch {
     return Either.left(new BadEvent({ seq, type, problem: "its data is not JSON" }))
   }
-  if (v === EVENT_VERSIONS[type as keyof typeof EVENT_VERSIONS]) {
+  if (v === EVENT_VERSIONS[type as keyof typeof EVENT_VERSIONS] && hasItsShape(type, data)) {
     data["_tag"] = type
     return Either.right({ seq, at, instance, event: data as unknown as Event })
   }

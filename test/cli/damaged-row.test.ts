@@ -1,3 +1,4 @@
+import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
 import { daemonPid, supervisedHome } from "../support/daemon.js"
 import { journalIn, rawDb } from "../support/journal.js"
@@ -21,7 +22,13 @@ const damagedHome = () => {
 describe("a damaged event row", () => {
   it("gets one clear message naming its seq from every command that reads it, never a dump or a stack trace", () => {
     const { home, seq } = damagedHome()
-    for (const args of [["events"], ["events", "--json"], ["describe", "chat"], ["journal", "check"], ["journal", "check", "--json"]]) {
+    const before = fs.readFileSync(journalIn(home))
+    const commands = [
+      ["events"], ["events", "--json"], ["describe", "chat"], ["journal", "check"], ["journal", "check", "--json"],
+      // These fold the journal fast, trusting rows' shapes; a damaged one must stop them all the same.
+      ["ps"], ["ps", "--json"], ["replay"], ["replay", "--json"], ["replay", "--verify"], ["health", "chat"], ["health", "--all"], ["journal", "compact"]
+    ]
+    for (const args of commands) {
       const run = orch([...args, "--home", home])
       expect(run.code, args.join(" ")).toBe(1)
       const said = args.includes("--json") && args[0] === "journal" ? JSON.parse(run.stdout).checks.map((check: { detail: string }) => check.detail).join("\n") : run.stdout + run.stderr
@@ -30,6 +37,8 @@ describe("a damaged event row", () => {
       expect(run.stdout + run.stderr).not.toMatch(/readonly|Encoded side|From side|└─/)
       expect(hasStackTrace(run)).toBe(false)
     }
+    // Above all, no snapshot folded over the damaged row (compact writes one, so does a long fold).
+    expect(fs.readFileSync(journalIn(home)).equals(before)).toBe(true)
   })
 
   it("stops the daemon before it records anything, with the same message, and `daemon start` says so at once", () => {

@@ -1,7 +1,7 @@
 import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { Event, type EventOf } from "../../src/domain/events.js"
-import { fromRow, toColumns } from "../../src/journal/codec.js"
+import { fromRawRowTrusted, fromRow, toColumns } from "../../src/journal/codec.js"
 
 type Probed = EventOf<"HealthProbed">
 
@@ -17,5 +17,23 @@ describe("toColumns", () => {
     const columns = toColumns({ instance: "chat", event, at: 1_000 })
     expect(columns).toEqual({ at: 1_000, instance: "chat", type: _tag, v: 1, data: JSON.stringify(encoded) })
     expect(fromRow({ seq: 1, ...columns, at: 1_000 })).toEqual(Either.right({ seq: 1, at: 1_000, instance: "chat", event }))
+  })
+})
+
+describe("fromRawRowTrusted", () => {
+  const raw = (type: string, data: unknown) => [7, 1_000, "chat", type, 1, JSON.stringify(data)] as const
+  const spawnedData = { pid: 42, start_time: "1", argv: ["llama-server"], stdout: "o", stderr: "e" }
+
+  it("folds a whole row without the full decode, as the full decode would", () => {
+    const row = raw("ProcessSpawned", spawnedData)
+    expect(fromRawRowTrusted(row)).toEqual(fromRow({ seq: 7, at: 1_000, instance: "chat", type: "ProcessSpawned", v: 1, data: row[5] }))
+  })
+
+  it.each([
+    ["a field of the wrong kind", { ...spawnedData, pid: "x" }, 'pid: expected number, got "x"'],
+    ["a field missing", { ...spawnedData, argv: undefined }, "argv is missing"],
+    ["null for a number", { ...spawnedData, pid: null }, "pid: expected number, got null"]
+  ])("sends %s through the full decode, which names it", (_, data, problem) => {
+    expect(fromRawRowTrusted(raw("ProcessSpawned", data))).toEqual(Either.left(expect.objectContaining({ seq: 7, type: "ProcessSpawned", problem })))
   })
 })
