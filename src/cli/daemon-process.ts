@@ -2,7 +2,9 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Clock, Effect } from "effect"
-import { journalDir } from "../config/home.js"
+import { journalDir, journalFile } from "../config/home.js"
+import { JournalUnavailable } from "../journal/errors.js"
+import { Journal } from "../journal/Journal.js"
 import { OWNER_ONLY } from "../journal/sqlite.js"
 import { daemonEnv } from "../runtime/daemon-env.js"
 import { type DaemonPid, runningDaemon } from "../runtime/lock.js"
@@ -24,14 +26,23 @@ export const pollUntil = <A>(check: () => A | undefined, ms: number) =>
 
 /**
  * Makes sure a daemon supervises the home: the running one, or a new one in the background
- * (`orch daemon run`, its output in journal/daemon.log), once it holds the lock.
+ * (`orch daemon run`, its output in journal/daemon.log), once it holds the lock. Only with the
+ * journal open: a journal that is not ours, or read-only, is reported by the opening, before a
+ * log is begun or a daemon spawned to fail on it.
  */
 export const ensureDaemon = (home: string) =>
   Effect.gen(function* () {
+    yield* Journal
     const running = runningDaemon(journalDir(home))
     if (running !== undefined) return { ...running, started: false }
-    fs.mkdirSync(journalDir(home), { recursive: true, mode: OWNER_ONLY.dir })
-    const log = fs.openSync(daemonLog(home), "a", OWNER_ONLY.file)
+    const log = yield* Effect.try({
+      try: () => {
+        fs.mkdirSync(journalDir(home), { recursive: true, mode: OWNER_ONLY.dir })
+        return fs.openSync(daemonLog(home), "a", OWNER_ONLY.file)
+      },
+      catch: (error) =>
+        new JournalUnavailable({ file: journalFile(home), reason: `cannot write the daemon's log ${daemonLog(home)} (${(error as NodeJS.ErrnoException).code ?? String(error)})` })
+    })
     const child = spawn(process.execPath, [process.argv[1]!, "daemon", "run", "--home", home], {
       cwd: home,
       detached: true,

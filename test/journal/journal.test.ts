@@ -4,6 +4,7 @@ import { Chunk, Effect, Fiber, Option, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { Journal, JournalLive, TAIL_POLL_MS } from "../../src/journal/Journal.js"
 import { currentState, replay, verify } from "../../src/journal/projection.js"
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "../../src/journal/schema.js"
 import { journalIn, on, probe, rawDb, spawned, withJournal } from "../support/journal.js"
 
 const collect = <A, E>(stream: Stream.Stream<A, E>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
@@ -378,6 +379,56 @@ describe("files that are not a journal", () => {
     db.exec("CREATE TABLE recipes (name TEXT)")
     db.close()
     expect(await openError(file)).toMatchObject({ _tag: "NotAJournal", reason: "it is another application's SQLite database" })
+  })
+
+  it("refuses an empty file, leaving nothing beside it: orch makes a journal whole before it takes the name", async () => {
+    const file = journalIn()
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, "")
+    expect(await openError(file)).toMatchObject({ _tag: "NotAJournal", reason: "it is empty (0 bytes)" })
+    expect(fs.readdirSync(path.dirname(file))).toEqual(["orch.db"])
+    expect(fs.statSync(file).size).toBe(0)
+  })
+
+  it("makes a new journal under a name of its own and leaves nothing of that behind", async () => {
+    const file = journalIn()
+    await withJournal(file, Effect.flatMap(Journal, (journal) => journal.append([on("a", probe())])))
+    expect(fs.readdirSync(path.dirname(file))).toEqual(["orch.db"])
+  })
+
+  it("opens a journal of an older orch whose process died before its first checkpoint (its id only in the WAL)", async () => {
+    const file = journalIn()
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    const dying = rawDb(file)
+    dying.pragma("journal_mode = WAL")
+    dying.exec(MIGRATIONS[0]!)
+    dying.pragma(`application_id = ${APPLICATION_ID}`)
+    dying.pragma(`user_version = ${SCHEMA_VERSION}`)
+    // What a kill -9 leaves: the files as they are now, with no close to checkpoint them.
+    const copy = journalIn()
+    fs.mkdirSync(path.dirname(copy), { recursive: true })
+    for (const suffix of ["", "-wal"]) fs.copyFileSync(`${file}${suffix}`, `${copy}${suffix}`)
+    dying.close()
+    expect(fs.readFileSync(copy).readInt32BE(68)).toBe(0)
+    expect(await withJournal(copy, Effect.flatMap(Journal, (journal) => journal.append([on("a", probe())])))).toEqual([1])
+  })
+
+  it.each([
+    ["a journal without write permission", (file: string) => fs.chmodSync(file, 0o444), "no one may write it (mode 0444)"],
+    ["a journal in a folder without write permission", (file: string) => fs.chmodSync(path.dirname(file), 0o555), "no one may write it (mode 0555)"]
+  ])("refuses %s, root or not, and leaves it and its folder as they were", async (_, seal, reason) => {
+    const file = journalIn()
+    await withJournal(file, Effect.flatMap(Journal, (journal) => journal.append([on("a", probe())])))
+    const before = bytes(file)
+    seal(file)
+    try {
+      expect(await openError(file)).toMatchObject({ _tag: "ReadOnlyJournal" })
+      expect(((await openError(file)) as { reason: string }).reason).toContain(reason)
+      expect(bytes(file)).toBe(before)
+      expect(fs.readdirSync(path.dirname(file))).toEqual(["orch.db"])
+    } finally {
+      fs.chmodSync(path.dirname(file), 0o700)
+    }
   })
 
   it("reports a journal folder that cannot be made", async () => {
