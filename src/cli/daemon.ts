@@ -29,14 +29,26 @@ const run = Command.make("run", { home: homeOption, autostart: autostartOption }
   )
   return withJournal(home, "write")(daemon).pipe(
     // Another daemon holds the home: that is the state asked for, so exit 0.
-    Effect.catchTag("AlreadyRunning", (error) => Console.log(`already running (pid ${error.pid ?? "unknown"})`))
+    Effect.catchTag("AlreadyRunning", (error) => Console.log(`already running (pid ${error.pid ?? "unknown"})`)),
+    // It ends rather than act on: what it did would be recorded where no one reads, and its view of
+    // the servers is not what the journal on disk says. Its servers are left running, not stopped
+    // (a stop could not be recorded either): the next daemon folds the journal on disk, finds them
+    // by their markers and adopts or stops each as that journal asks. Non-zero, so that a service
+    // manager starts that next daemon.
+    Effect.catchTag("JournalReplaced", (error) =>
+      Console.error(
+        `error: the daemon stopped: its journal ${error.file} changed on disk while in use (${error.what}). ` +
+          "It recorded nothing more and left its servers running; the next daemon adopts them or stops them as the journal on disk asks.\n" +
+          "hint: `orch daemon start` (or `orch up`/`orch down`) starts it; never delete or move a journal's -wal and -shm files while orch runs"
+      ).pipe(Effect.zipRight(new ExitCode({ code: 1 })))
+    )
   )
 }).pipe(Command.withDescription("Run the daemon in the foreground (what a service manager runs)"))
 
 const start = Command.make("start", { home: homeOption }, (options) =>
   Effect.gen(function* () {
     const home = homeFrom(options.home)
-    const daemon = yield* ensureDaemon(home)
+    const daemon = yield* withJournal(home, "write")(ensureDaemon(home))
     if (daemon === undefined) {
       yield* bad(whyNotStarted(home))
       return yield* new ExitCode({ code: 1 })

@@ -19,6 +19,12 @@ export interface PsRow {
   readonly started_at: number | null
   readonly uptime_ms: number | null
   readonly restarts: number
+  /**
+   * Where the processes contradict the journal, the pids of this instance's servers that run
+   * (none where its recorded one is gone); null where they agree, or where they were not looked
+   * at because a daemon that folds this journal runs (it ends if the journal is replaced under it).
+   */
+  readonly actual_pids: ReadonlyArray<number> | null
 }
 
 const decodeConfig = Schema.decodeUnknownEither(InstanceConfig)
@@ -37,9 +43,21 @@ const fromConfig = (raw: unknown) =>
 
 /**
  * Every instance the journal knows, with the config it was started with; and those only
- * configured on disk (`disk`: name → config as read), as "new". Sorted by name.
+ * configured on disk (`disk`: name → config as read), as "new". Sorted by name. `running`, where
+ * the processes were looked at: the pids of each instance's servers that run; an instance found
+ * only there is listed too.
  */
-export const psRows = (instances: ReadonlyArray<InstanceState>, disk: ReadonlyMap<string, unknown>, now: number): ReadonlyArray<PsRow> => {
+export const psRows = (
+  instances: ReadonlyArray<InstanceState>,
+  disk: ReadonlyMap<string, unknown>,
+  now: number,
+  running?: ReadonlyMap<string, ReadonlyArray<number>>
+): ReadonlyArray<PsRow> => {
+  const actualPids = (name: string, pid: number | null) => {
+    if (running === undefined) return null
+    const pids = running.get(name) ?? []
+    return (pid === null ? pids.length === 0 : pids.length === 1 && pids[0] === pid) ? null : pids
+  }
   const known = new Set(instances.map((instance) => instance.name))
   const rows: Array<PsRow> = instances.map((instance) => ({
     name: instance.name,
@@ -50,17 +68,19 @@ export const psRows = (instances: ReadonlyArray<InstanceState>, disk: ReadonlyMa
     desired: instance.desired,
     started_at: instance.pid === null ? null : instance.started_at,
     uptime_ms: instance.pid === null || instance.started_at === null ? null : Math.max(0, now - instance.started_at),
-    restarts: instance.restart_count
+    restarts: instance.restart_count,
+    actual_pids: actualPids(instance.name, instance.pid)
   }))
-  for (const [name, raw] of disk) {
-    if (known.has(name)) continue
-    rows.push({ name, pid: null, ...fromConfig(raw), status: "new", health: null, desired: null, started_at: null, uptime_ms: null, restarts: 0 })
-  }
+  const notJournaled = (name: string, raw: unknown): PsRow =>
+    ({ name, pid: null, ...fromConfig(raw), status: "new", health: null, desired: null, started_at: null, uptime_ms: null, restarts: 0, actual_pids: actualPids(name, null) })
+  for (const [name, raw] of disk) if (!known.has(name)) rows.push(notJournaled(name, raw))
+  for (const name of running?.keys() ?? []) if (!known.has(name) && !disk.has(name)) rows.push(notJournaled(name, undefined))
   return rows.sort((a, b) => a.name.localeCompare(b.name))
 }
 
-/** green healthy, yellow on the way (starting, loading, backoff, stopping), red unhealthy or failed, dim stopped. */
+/** green healthy, yellow on the way (starting, loading, backoff, stopping), red unhealthy, failed or not as the journal says, dim stopped. */
 export const rowTone = (row: PsRow): "green" | "yellow" | "red" | "dim" => {
+  if (row.actual_pids !== null) return "red"
   if (row.status === "failed" || row.health === "unhealthy" || row.health === "error") return "red"
   if (row.status === "stopped" || row.status === "new") return "dim"
   if (row.status === "running" && row.health === "healthy") return "green"

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto"
 import { Clock, Console, Effect, Either, Option, Stream } from "effect"
 import { checkBinary, checkLogsDir, checkModel } from "../config/checks.js"
+import { leavesHome } from "../config/discover.js"
 import { configFile, journalDir } from "../config/home.js"
 import { readJsonFile } from "../config/read.js"
 import { loadConfig } from "../config/validate.js"
@@ -10,6 +11,7 @@ import { type InstanceState, type State, fold } from "../domain/instances.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { runningDaemon } from "../runtime/lock.js"
+import { isAlive, runningServers } from "../runtime/proc.js"
 import { daemonLog, ensureDaemon, whyNotStarted } from "./daemon-process.js"
 import { BadOption, ExitCode } from "./errors.js"
 import { summary } from "./event-line.js"
@@ -27,6 +29,8 @@ export interface Checked {
 /** An instance's config, checked as `up` needs it (the port is the daemon's to check at spawn). */
 export const checkForUp = (home: string, name: string) =>
   Effect.gen(function* () {
+    const outside = yield* leavesHome(home, name)
+    if (outside !== undefined) return Either.left([outside])
     const file = configFile(home, name)
     const loaded = yield* loadConfig(file, name)
     if (loaded.config === undefined) return Either.left(loaded.findings)
@@ -82,6 +86,27 @@ const WAIT_MARGIN_MS = 30_000
 
 export type Outcome = { readonly done: true; readonly ok: boolean; readonly text: string } | { readonly done: false }
 
+interface Recorded {
+  readonly instance: string
+  readonly pid: number
+  readonly startTime: string
+}
+
+/**
+ * What the processes themselves say against the journal's word that an instance is done, if
+ * anything: a journal may say stopped or running where it is not so (its WAL deleted under the
+ * daemon, which then recorded where no one reads, and the new one knows nothing of its servers).
+ * Running: its pid still runs. Stopped: none of the pids the journal gave it (`recorded`) nor
+ * any server marked as this instance's runs.
+ */
+const contradiction = (home: string, instance: InstanceState, recorded: ReadonlyArray<Recorded>): string | undefined => {
+  if (instance.pid !== null) {
+    return instance.start_time === null || isAlive(instance.pid, instance.start_time) ? undefined : `its pid ${instance.pid} does not run`
+  }
+  const running = runningServers(home, recorded).get(instance.name) ?? []
+  return running.length === 0 ? undefined : running.length === 1 ? `pid ${running[0]} still runs` : `pids ${running.join(", ")} still run`
+}
+
 /**
  * Follows the journal from `after`, printing what happens to each instance, until `outcome`
  * says every one is done or the timeout runs out. Exit 1 if any failed or timed out.
@@ -97,6 +122,15 @@ export const watch = (
   Effect.gen(function* () {
     const journal = yield* Journal
     let state = yield* currentState
+    // Every server the journal gives each instance while we wait: a stop is done when all are gone.
+    const recorded = new Map(names.map((name) => [name, new Map<number, Recorded>()]))
+    const remember = () => {
+      for (const [name, pids] of recorded) {
+        const instance = state.instances[name]
+        if (instance !== undefined && instance.pid !== null && instance.start_time !== null) pids.set(instance.pid, { instance: name, pid: instance.pid, startTime: instance.start_time })
+      }
+    }
+    remember()
     // A model may take minutes to load: by default wait as long as its start period allows.
     const timeoutMs = Option.match(timeout, {
       onSome: (seconds) => seconds * 1000,
@@ -104,6 +138,8 @@ export const watch = (
     })
     const deadline = (yield* Clock.currentTimeMillis) + timeoutMs
     const pending = new Set(names)
+    /** Done by the journal's word, which the processes contradict: not reported done while so. */
+    const disputed = new Map<string, string>()
     let failed = false
     let cursor = after
     // Probes come every interval: show one only when its result changes.
@@ -120,25 +156,36 @@ export const watch = (
         }
         yield* Console.log(paint.dim(`  ${name}: ${envelope.event._tag} ${summary(envelope.event)}`))
       }
-      if (fresh.length > 0) state = fold(fresh, state)
+      if (fresh.length > 0) {
+        state = fold(fresh, state)
+        remember()
+      }
       const now = yield* Clock.currentTimeMillis
       for (const name of [...pending]) {
         const instance = state.instances[name]
         if (instance === undefined) continue
         const result = outcome(instance, now)
         if (!result.done) continue
+        const against = result.ok ? contradiction(home, instance, [...recorded.get(name)!.values()]) : undefined
+        if (against !== undefined) {
+          disputed.set(name, `the journal says ${result.text}, but ${against}`)
+          continue
+        }
+        disputed.delete(name)
         pending.delete(name)
         failed ||= !result.ok
         yield* (result.ok ? ok : bad)(`${name}: ${result.text}`)
       }
       if (pending.size === 0) break
-      if (now >= deadline) {
-        for (const name of pending) yield* bad(`${name}: still not done after ${Math.round(timeoutMs / 1000)} s (see \`orch events --instance ${name}\`)`)
-        failed = true
-        break
-      }
-      if (runningDaemon(journalDir(home)) === undefined) {
-        for (const name of pending) yield* bad(`${name}: the daemon is gone; see ${daemonLog(home)}`)
+      const daemonGone = now < deadline && runningDaemon(journalDir(home)) === undefined
+      if (now >= deadline || daemonGone) {
+        for (const name of pending) {
+          const why = daemonGone ? `the daemon is gone; see ${daemonLog(home)}` : `still not done after ${Math.round(timeoutMs / 1000)} s (see \`orch events --instance ${name}\`)`
+          yield* bad(`${name}: ${disputed.get(name) ?? why}`)
+        }
+        if (disputed.size > 0) {
+          yield* Console.log(paint.dim(`hint: the journal and the processes disagree; \`orch daemon status\` shows whether a daemon acts on this journal (its log: ${daemonLog(home)}): once one does, it adopts or stops what runs as the journal asks; then ask again`))
+        }
         failed = true
         break
       }

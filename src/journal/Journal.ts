@@ -5,7 +5,7 @@ import { Chunk, Clock, Context, Deferred, Effect, Either, Layer, Option, Queue, 
 import type { Envelope, NewEvent } from "../domain/events.js"
 import { FOLD_VERSION, type State, fold } from "../domain/instances.js"
 import { type RawRow, type Row, fromRawRowTrusted, fromRow, toColumns } from "./codec.js"
-import { type BadEvent, JournalUnavailable } from "./errors.js"
+import { type BadEvent, JournalReplaced, JournalUnavailable } from "./errors.js"
 import { openDatabase, sqliteFailure } from "./sqlite.js"
 
 export interface ReadFilter {
@@ -44,31 +44,36 @@ export class Journal extends Context.Tag("Journal")<
   {
     readonly file: string
     /** Appends events durably; resumes once their batch is committed, with their seqs. */
-    readonly append: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<number>, JournalUnavailable>
-    readonly read: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
+    readonly append: (events: ReadonlyArray<NewEvent>) => Effect.Effect<ReadonlyArray<number>, JournalUnavailable | JournalReplaced>
+    readonly read: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable | JournalReplaced>
     /** `read` for folds: type and version checked, the shape trusted (see fromRawRowTrusted). */
-    readonly readForFold: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
+    readonly readForFold: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable | JournalReplaced>
     /** The newest `count` events that match, oldest first. */
-    readonly readLast: (filter: ReadFilter, count: number) => Effect.Effect<ReadonlyArray<Envelope>, BadEvent | JournalUnavailable>
+    readonly readLast: (filter: ReadFilter, count: number) => Effect.Effect<ReadonlyArray<Envelope>, BadEvent | JournalUnavailable | JournalReplaced>
     /** `read`, then every later event from any writer, until interrupted. */
-    readonly tail: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
+    readonly tail: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable | JournalReplaced>
     /** `tail` with readForFold's fast decoding: for the daemon, which folds every event. */
-    readonly tailForFold: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable>
-    readonly lastSeq: Effect.Effect<number, JournalUnavailable>
+    readonly tailForFold: (filter?: ReadFilter) => Stream.Stream<Envelope, BadEvent | JournalUnavailable | JournalReplaced>
+    readonly lastSeq: Effect.Effect<number, JournalUnavailable | JournalReplaced>
     /** The newest snapshot of this fold version at or before `atOrBefore`. */
-    readonly snapshot: (atOrBefore?: number) => Effect.Effect<Option.Option<State>, JournalUnavailable>
-    readonly writeSnapshot: (state: State) => Effect.Effect<void, JournalUnavailable>
+    readonly snapshot: (atOrBefore?: number) => Effect.Effect<Option.Option<State>, JournalUnavailable | JournalReplaced>
+    readonly writeSnapshot: (state: State) => Effect.Effect<void, JournalUnavailable | JournalReplaced>
     /** Deletes HealthProbed events older than `cutoff` behind a snapshot of `state` (brought up to date). */
-    readonly compactProbes: (cutoff: number, state: State) => Effect.Effect<Compaction, BadEvent | JournalUnavailable>
+    readonly compactProbes: (cutoff: number, state: State) => Effect.Effect<Compaction, BadEvent | JournalUnavailable | JournalReplaced>
     /** SQLite's own integrity check: ["ok"] when all is well. */
-    readonly integrityCheck: Effect.Effect<ReadonlyArray<string>, JournalUnavailable>
+    readonly integrityCheck: Effect.Effect<ReadonlyArray<string>, JournalUnavailable | JournalReplaced>
+    /**
+     * Fails once the journal's files on disk are no longer the ones this connection opened; so
+     * does every read and write from then on, and nothing more goes into the old files.
+     */
+    readonly stillOnDisk: Effect.Effect<void, JournalReplaced>
   }
 >() {}
 
 interface Pending {
   readonly rows: ReadonlyArray<ReturnType<typeof toColumns>>
   /** Resumes the appender: a plain callback, lighter than a Deferred on this hot path. */
-  readonly resume: (result: Effect.Effect<ReadonlyArray<number>, JournalUnavailable>) => void
+  readonly resume: (result: Effect.Effect<ReadonlyArray<number>, JournalUnavailable | JournalReplaced>) => void
 }
 
 const whereClause = (filter: ReadFilter) => {
@@ -100,14 +105,82 @@ const decodeAll = <R>(rows: ReadonlyArray<R>, decode: (row: R) => Either.Either<
   return Either.right(envelopes)
 }
 
+/** Which file a path names now (device and inode): undefined if none, null if that cannot be told. */
+const identityOf = (target: string): string | undefined | null => {
+  try {
+    const stat = fs.statSync(target, { throwIfNoEntry: false })
+    return stat === undefined ? undefined : `${stat.dev}:${stat.ino}`
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The journal's files as a connection just opened them, and a look at whether they still are:
+ * what is gone or another file now, if anything. SQLite never deletes or swaps them while a
+ * connection has the database open (a WAL-mode connection holds a shared lock on it, so another
+ * is never the last to close and clean up): a difference is someone else's doing.
+ */
+const filesOpened = (file: string) => {
+  const opened = [
+    { target: file, name: "the database file" },
+    { target: `${file}-wal`, name: "its WAL" },
+    { target: `${file}-shm`, name: "its shared-memory index" }
+  ].flatMap(({ target, name }) => {
+    const identity = identityOf(target)
+    return typeof identity === "string" ? [{ target, name, identity }] : []
+  })
+  const changed = () => {
+    for (const { target, name, identity } of opened) {
+      const now = identityOf(target)
+      if (now !== null && now !== identity) return `${name} (${path.basename(target)}) was ${now === undefined ? "deleted" : "replaced by another file"}`
+    }
+    return undefined
+  }
+  return { names: new Set(opened.map(({ target }) => path.basename(target))), changed }
+}
+
+/**
+ * Connections whose journal was replaced under them, never to be closed. Closing one would
+ * checkpoint its old, unlinked WAL into the database file that a new WAL now goes with, then
+ * delete the files that bear its WAL's and index's names, which are someone else's: tried, it
+ * lost every request recorded since the replacement. better-sqlite3 closes a connection when it
+ * is garbage-collected (hence the references held here) and every open one when node exits
+ * normally; process.exit does neither, so once one is abandoned a normal exit becomes that.
+ */
+const abandoned = new Set<Database.Database>()
+const abandon = (db: Database.Database) => {
+  if (abandoned.size === 0) process.once("exit", (code) => process.exit(code))
+  abandoned.add(db)
+}
+
 const make = (file: string, create: boolean) =>
   Effect.gen(function* () {
-    const db = yield* Effect.acquireRelease(openDatabase(file, create), (db) => Effect.sync(() => db.close()))
+    let replaced: JournalReplaced | undefined
+    const { db, opened } = yield* Effect.acquireRelease(
+      Effect.map(openDatabase(file, create), (db) => ({ db, opened: filesOpened(file) })),
+      ({ db, opened }) => Effect.sync(() => (replaced === undefined && opened.changed() === undefined ? db.close() : abandon(db)))
+    )
+    const changedOnDisk = () => {
+      if (replaced !== undefined) return replaced
+      const what = opened.changed()
+      if (what === undefined) return undefined
+      abandon(db)
+      return (replaced = new JournalReplaced({ file, what }))
+    }
+    const stillOnDisk = Effect.suspend(() => {
+      const changed = changedOnDisk()
+      return changed === undefined ? Effect.void : Effect.fail(changed)
+    })
+
     const fail = (error: unknown) => sqliteFailure(file, error)
-    /** A synchronous SQLite call, its failure typed. */
+    /** A synchronous SQLite call, its failure typed; none at all once the files on disk changed. */
     const sql = <A>(run: () => A) =>
-      Effect.try({ try: run, catch: fail }).pipe(
-        Effect.catchTag("NotAJournal", (error) => Effect.fail(new JournalUnavailable({ file, reason: error.reason })))
+      Effect.zipRight(
+        stillOnDisk,
+        Effect.try({ try: run, catch: fail }).pipe(
+          Effect.catchTag("NotAJournal", (error) => Effect.fail(new JournalUnavailable({ file, reason: error.reason })))
+        )
       )
 
     const statements = new Map<string, Database.Statement>()
@@ -145,7 +218,14 @@ const make = (file: string, create: boolean) =>
     const dataVersion = db.prepare("PRAGMA data_version").pluck()
     let seenVersion = dataVersion.get()
     const otherCommitted = () => {
-      const version = dataVersion.get()
+      // A connection whose files were replaced is not asked again: the tails, woken, say why.
+      if (changedOnDisk() !== undefined) return true
+      let version: unknown
+      try {
+        version = dataVersion.get()
+      } catch {
+        return true
+      }
       if (version === seenVersion) return false
       seenVersion = version
       return true
@@ -169,6 +249,8 @@ const make = (file: string, create: boolean) =>
             } else round = undefined
           }
           const watcher = fs.watch(path.dirname(file), (_, name) => {
+            // One of the journal's files deleted or replaced: the tails learn it at once.
+            if (name !== null && opened.names.has(name) && replaced === undefined && changedOnDisk() !== undefined) return void wakeOnChange(signalCommit)
             if (name !== wal) return
             if (round !== undefined) return void (again = true)
             look(0)
@@ -194,7 +276,7 @@ const make = (file: string, create: boolean) =>
       const batch = [first, ...(yield* Queue.takeAll(queue))]
       const at = yield* Clock.currentTimeMillis
       const result = yield* sql(() => commitBatch.immediate(batch, at)).pipe(
-        Effect.retry({ schedule: busyRetry, while: (error) => error.reason.startsWith("SQLITE_BUSY") }),
+        Effect.retry({ schedule: busyRetry, while: (error) => error._tag === "JournalUnavailable" && error.reason.startsWith("SQLITE_BUSY") }),
         Effect.either
       )
       batch.forEach((pending, index) =>
@@ -207,7 +289,7 @@ const make = (file: string, create: boolean) =>
     const append = (events: ReadonlyArray<NewEvent>) =>
       events.length === 0
         ? Effect.succeed([])
-        : Effect.async<ReadonlyArray<number>, JournalUnavailable>((resume) => {
+        : Effect.async<ReadonlyArray<number>, JournalUnavailable | JournalReplaced>((resume) => {
             queue.unsafeOffer({ rows: events.map(toColumns), resume })
           })
 
@@ -307,7 +389,7 @@ const make = (file: string, create: boolean) =>
       Effect.map((rows) => rows.map((row) => row.integrity_check))
     )
 
-    return Journal.of({ file, append, read, readForFold, readLast, tail, tailForFold, lastSeq, snapshot, writeSnapshot, compactProbes, integrityCheck })
+    return Journal.of({ file, append, read, readForFold, readLast, tail, tailForFold, lastSeq, snapshot, writeSnapshot, compactProbes, integrityCheck, stillOnDisk })
   })
 
 /** The journal at `file`, created if missing. */

@@ -123,8 +123,9 @@ export const runDaemon = (home: string, version: string) =>
       process.exit?.then(({ code, signal }) => runFork(onExit(name, process, code, signal)))
 
     // Not our child: nobody tells us when it ends, so look (the exit code is not ours to know).
+    // Only while this daemon runs: one that ends on a failed journal must not linger watching.
     const watchAdopted = (name: string, process: Tracked) =>
-      Effect.forkDaemon(
+      Effect.forkScoped(
         Effect.gen(function* () {
           while (isAlive(process.pid, process.startTime) && tracked.get(name) === process) yield* Effect.sleep(ADOPTED_POLL_MS)
           yield* onExit(name, process, null, null)
@@ -205,6 +206,9 @@ export const runDaemon = (home: string, version: string) =>
     // The tail and the alarm both start passes: one at a time.
     const onePass = yield* Effect.makeSemaphore(1)
     const reconcileAll: Effect.Effect<void> = onePass.withPermits(1)(Effect.gen(function* () {
+      // Whatever it did now on a journal replaced under it would be recorded where no one reads:
+      // it acts no more, and its tail, failing on the same check, ends it.
+      if (Either.isLeft(yield* Effect.either(journal.stillOnDisk))) return
       const now = yield* Clock.currentTimeMillis
       for (const [name, until] of busy) if (until <= state.seq) busy.delete(name)
       let nextDue = Number.POSITIVE_INFINITY

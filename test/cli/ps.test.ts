@@ -82,7 +82,7 @@ describe("orch ps", () => {
     expect(rows).toEqual([
       {
         name: "chat", pid: server!.pid, host: "127.0.0.1", port, backend: "cpu", device: null, model: "tiny.gguf",
-        status: "running", health: "healthy", desired: "up", started_at: expect.any(Number), uptime_ms: expect.any(Number), restarts: 0
+        status: "running", health: "healthy", desired: "up", started_at: expect.any(Number), uptime_ms: expect.any(Number), restarts: 0, actual_pids: null
       }
     ])
     expect(rows[0].uptime_ms).toBeGreaterThanOrEqual(0)
