@@ -1,7 +1,6 @@
 import { Args, Command } from "@effect/cli"
 import { Clock, Console, Effect, Either, Schema } from "effect"
-import { configFile } from "../config/home.js"
-import { readJsonFile } from "../config/read.js"
+import { readInstanceConfig } from "../config/discover.js"
 import { buildEnv, gpuSelection, showGpuSelection } from "../domain/argv.js"
 import { redactConfig } from "../domain/redact.js"
 import { InstanceConfig } from "../domain/config.js"
@@ -113,7 +112,7 @@ export const describe = Command.make(
       })
       const found = yield* withJournal(home, "read")(read).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
       const instance = found?.state.instances[options.name]
-      const onDisk = Either.getOrUndefined(yield* readJsonFile(configFile(home, options.name)))
+      const onDisk = Either.getOrUndefined(yield* readInstanceConfig(home, options.name))
       if (instance === undefined && onDisk === undefined) {
         return yield* new BadOption({ option: "NAME", problem: `no instance "${options.name}" in ${home}`, hint: "orch ps lists them" })
       }

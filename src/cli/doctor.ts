@@ -1,13 +1,14 @@
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { Console, Effect, Stream } from "effect"
 import { checkBinary, checkLogsDir, checkModel, checkPort, resolveCommand } from "../config/checks.js"
 import { binaryArgv } from "../domain/argv.js"
 import { discoverInstances } from "../config/discover.js"
-import { configFile, journalDir } from "../config/home.js"
+import { configFile, homeProblem, journalDir } from "../config/home.js"
 import { loadConfig } from "../config/validate.js"
-import type { Finding } from "../domain/findings.js"
+import { type Finding, oneLine } from "../domain/findings.js"
 import type { State } from "../domain/instances.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
@@ -16,6 +17,7 @@ import { isAlive } from "../runtime/proc.js"
 import { ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
 import { installedService } from "./install-service.js"
+import { userMessage } from "./messages.js"
 import { homeFrom, homeOption, jsonOption } from "./options.js"
 import { paint, printJson, renderTable } from "./output.js"
 
@@ -28,7 +30,7 @@ interface Check {
 
 const passed = (check: string, detail: string): Check => ({ check, status: "ok", detail, fix: "" })
 const fromFindings = (check: string, findings: ReadonlyArray<Finding>, good: string): Check =>
-  findings.length === 0 ? passed(check, good) : { check, status: "fail", detail: findings.map((finding) => finding.problem).join("; "), fix: findings[0]!.hint }
+  findings.length === 0 ? passed(check, good) : { check, status: "fail", detail: findings.map((finding) => oneLine(finding.problem)).join("; "), fix: oneLine(findings[0]!.hint) }
 
 /** llama.cpp prints "version: 4589 (a1b2c3d)" for --version (on stderr). */
 const versionOf = (home: string, binary: ReadonlyArray<string>) =>
@@ -59,8 +61,14 @@ const instanceChecks = (home: string, name: string, state: State | undefined) =>
     return { checks, binary: binaryArgv(config) }
   })
 
-const journalChecks = (home: string) =>
-  withJournal(home, "read")(
+const journalChecks = (home: string) => {
+  // A file where the journal folder goes: the first `up` would fail on it, whatever opening it says now.
+  const blocked = homeProblem(journalDir(home))
+  if (blocked !== undefined) {
+    const check: Check = { check: "journal", status: "fail", detail: `${blocked}: no journal can be made there`, fix: "move that file away; orch makes the journal folder itself" }
+    return Effect.succeed({ check, state: undefined })
+  }
+  return withJournal(home, "read")(
     Effect.gen(function* () {
       const journal = yield* Journal
       const integrity = yield* journal.integrityCheck
@@ -73,8 +81,12 @@ const journalChecks = (home: string) =>
     })
   ).pipe(
     Effect.catchTag("NoJournal", () => Effect.succeed({ check: passed("journal", "none yet: the first `orch up` creates it"), state: undefined })),
-    Effect.catchAll((error) => Effect.succeed({ check: { check: "journal", status: "fail", detail: error._tag, fix: "see `orch journal check`" } as Check, state: undefined }))
+    Effect.catchAll((error) => {
+      const said = userMessage(error)
+      return Effect.succeed({ check: { check: "journal", status: "fail", detail: said.message, fix: said.hint } as Check, state: undefined })
+    })
   )
+}
 
 const writable = (dir: string) => {
   try {
@@ -85,15 +97,39 @@ const writable = (dir: string) => {
   }
 }
 
+/**
+ * Whether orch can keep its files in the home. access(W_OK) answers for root too where it counts
+ * (an immutable folder, a read-only mount); a file there is never "writable as a home", and a home
+ * not made yet is fine where `init` can make it.
+ */
+const homeCheck = (home: string): Check => {
+  const cannot = { check: "home", status: "fail", fix: "fix its permissions, or use another --home" } as const
+  const problem = homeProblem(home)
+  if (problem !== undefined) return { check: "home", status: "fail", detail: problem, fix: "point --home at a folder, or move that file away" }
+  if (fs.existsSync(home)) return writable(home) ? passed("home", `${home} can be written`) : { ...cannot, detail: `${home} cannot be written` }
+  let parent = path.dirname(home)
+  while (!fs.existsSync(parent)) parent = path.dirname(parent)
+  return writable(parent)
+    ? { check: "home", status: "warn", detail: `${home} does not exist yet`, fix: "`orch init NAME --model PATH` makes it" }
+    : { ...cannot, detail: `${home} does not exist, and ${parent} cannot be written` }
+}
+
 /** Everything `orch doctor` looks at, each with its fix. */
 export const diagnose = (home: string) =>
   Effect.gen(function* () {
-    const checks: Array<Check> = [
-      writable(home) ? passed("home", `${home} can be written`) : { check: "home", status: "fail", detail: `${home} cannot be written`, fix: "fix its permissions, or use another --home" }
-    ]
+    const checks: Array<Check> = [homeCheck(home)]
     const journal = yield* journalChecks(home)
     const discovered = yield* discoverInstances(home)
-    for (const finding of discovered.findings) checks.push({ check: `${finding.instance ?? "instances"}: folder`, status: "fail", detail: finding.problem, fix: finding.hint })
+    // Lint reports each of them, once; here they are only counted, as nothing else looks at them.
+    if (discovered.findings.length > 0) {
+      const count = discovered.findings.length
+      checks.push({
+        check: "instance folders",
+        status: "warn",
+        detail: `${count} folder${count === 1 ? " under instances/ is not an instance and is" : "s under instances/ are not instances and are"} ignored`,
+        fix: "`orch config lint` says why, and how to fix each"
+      })
+    }
     if (discovered.names.length === 0) checks.push({ check: "instances", status: "warn", detail: "none in this home", fix: "orch init NAME --model PATH" })
     const binaries = new Map<string, ReadonlyArray<string>>()
     for (const name of discovered.names) {

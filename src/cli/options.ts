@@ -1,16 +1,22 @@
-import { Options } from "@effect/cli"
-import { Option } from "effect"
-import { resolveHome } from "../config/home.js"
+import { HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Either, Option } from "effect"
+import { findHome, resolveHome } from "../config/home.js"
+import { userMessage } from "./messages.js"
 
 export const homeOption = Options.text("home").pipe(
-  // An empty --home (an unset shell variable) would quietly mean the current directory. Checked
-  // while parsing, as every command takes --home and none may touch a home before this holds.
-  Options.filterMap(
-    (dir) => (dir.trim() === "" ? Option.none() : Option.some(dir)),
-    "error: --home: must not be empty\nhint: name the home folder, or leave --home out to use $LLAMA_ORCH_HOME, else the current directory"
-  ),
   Options.withPseudoName("DIR"),
   Options.optional,
+  // Checked while parsing, as every command takes --home and none may touch a home before it holds
+  // (not empty, not a file); LLAMA_ORCH_HOME too, which stands in for a --home left out.
+  Options.mapEffect((flag) =>
+    Either.match(findHome(Option.getOrUndefined(flag)), {
+      onLeft: (error) => {
+        const said = userMessage(error)
+        return Either.left(ValidationError.invalidValue(HelpDoc.p(`error: ${said.message}\nhint: ${said.hint}`)))
+      },
+      onRight: () => Either.right(flag)
+    })
+  ),
   Options.withDescription(
     "The home folder: configs in DIR/instances, the journal in DIR/journal (default: $LLAMA_ORCH_HOME, else the current directory)"
   )

@@ -1,4 +1,6 @@
+import * as fs from "node:fs"
 import { Clock, Console, Effect, type Option } from "effect"
+import { journalFile } from "../config/home.js"
 import type { InstanceState } from "../domain/instances.js"
 import { currentState } from "../journal/projection.js"
 import { withJournal } from "./home-journal.js"
@@ -22,6 +24,8 @@ export const requestAndWait = (
   Effect.gen(function* () {
     const given = yield* checkRequest(options)
     const home = homeFrom(options.home)
+    // --all where nothing has happened yet: nothing to stop, and no journal begun to say so.
+    if (given === undefined && !fs.existsSync(journalFile(home))) return yield* Console.log("No instances.")
     yield* withJournal(home, "write")(
       Effect.gen(function* () {
         const names = given ?? Object.keys((yield* currentState).instances).sort()

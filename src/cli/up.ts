@@ -1,6 +1,7 @@
 import { Command } from "@effect/cli"
 import { Clock, Console, Effect, Either } from "effect"
 import { discoverInstances } from "../config/discover.js"
+import { instancesDir } from "../config/home.js"
 import { currentState } from "../journal/projection.js"
 import { ExitCode } from "./errors.js"
 import { withJournal } from "./home-journal.js"
@@ -15,6 +16,8 @@ export const up = Command.make(
     Effect.gen(function* () {
       const home = homeFrom(options.home)
       const names = (yield* checkRequest(options)) ?? (yield* discoverInstances(home)).names
+      // Nothing to start: no journal begun, no daemon started to supervise nothing.
+      if (names.length === 0) return yield* Console.log(`No instances under ${instancesDir(home)}. Create one with \`orch init NAME --model PATH\`.`)
       // Every config is checked before anything is recorded: a bad one starts nothing.
       const checked = yield* Effect.forEach(names, (name) => checkForUp(home, name))
       const problems = checked.flatMap((result) => (Either.isLeft(result) ? result.left : []))

@@ -16,6 +16,13 @@ export interface ServiceSpec {
   readonly user?: string
 }
 
+/**
+ * How `orch daemon run` ends when it refuses to start for a reason only a fix mends (a bad --home,
+ * a damaged journal, a home it cannot write): 78, sysexits' EX_CONFIG. Service managers that can
+ * tell exit statuses apart are told not to restart on it, rather than retry for ever.
+ */
+export const EXIT_CANNOT_START = 78
+
 /** What a service manager runs: the daemon in the foreground, with the instances of autostart.json. */
 const daemonArgs = (spec: ServiceSpec) => ["daemon", "run", "--autostart", "--home", spec.home]
 
@@ -32,7 +39,9 @@ export const serviceName = (home: string) => {
 /**
  * The systemd unit: `orch daemon run --autostart` in the foreground. KillMode=process: when
  * systemd stops or restarts the daemon, only the daemon ends; its servers run on and the next
- * daemon adopts them. Restart=on-failure brings a crashed daemon back.
+ * daemon adopts them. Restart=on-failure brings a crashed daemon back, but not one that refused to
+ * start (RestartPreventExitStatus): the unit stays failed, with the reason in its journal, until
+ * the fix and a `systemctl restart`.
  */
 export const systemdUnit = (spec: ServiceSpec): string =>
   [
@@ -48,6 +57,7 @@ export const systemdUnit = (spec: ServiceSpec): string =>
     ...(spec.scope === "system" && spec.user !== undefined ? [`User=${spec.user}`] : []),
     ...Object.entries({ NO_COLOR: "1", ...spec.env }).map(([key, value]) => `Environment=${quote(`${key}=${value}`)}`),
     "Restart=on-failure",
+    `RestartPreventExitStatus=${EXIT_CANNOT_START}`,
     "RestartSec=5",
     "KillMode=process",
     "",
@@ -64,7 +74,10 @@ const xmlText = (text: string) =>
  * The launchd property list (~/Library/LaunchAgents for --user, /Library/LaunchDaemons for
  * --system). AbandonProcessGroup: launchd kills a job's whole process group when it ends, and the
  * servers must outlive the daemon (KillMode=process in the systemd unit). KeepAlive with
- * SuccessfulExit false restarts a daemon that failed, as Restart=on-failure does.
+ * SuccessfulExit false restarts a daemon that failed, as Restart=on-failure does. KeepAlive tells
+ * a clean exit from any other, never one status from another: a daemon that refuses to start
+ * (EXIT_CANNOT_START) is tried again every ThrottleInterval, and nothing here can prevent it.
+ * Exiting 0 instead would, but would tell launchctl and the operator that all was well.
  */
 export const launchdPlist = (spec: ServiceSpec): string => {
   const string = (text: string) => `<string>${xmlText(text)}</string>`
@@ -120,7 +133,10 @@ const windowsNodeFlags = (spec: ServiceSpec) => (spec.env["NODE_OPTIONS"] ?? "")
 /**
  * A Task Scheduler task (schtasks /Create /XML): at logon for --user, at boot for --system (run
  * whether anyone is logged on, without a stored password: S4U). No time limit, restarted a minute
- * after a failure (Task Scheduler's shortest), never a second copy.
+ * after a failure (Task Scheduler's shortest), never a second copy. RestartOnFailure has no
+ * setting that exempts an exit status: where Task Scheduler counts a daemon that refused to start
+ * (EXIT_CANNOT_START) as failed, it tries again once a minute, Count times at most. The NSSM
+ * service below stops on it instead.
  */
 export const taskSchedulerXml = (spec: ServiceSpec): string => {
   const user = xmlText(spec.user ?? "")
@@ -173,7 +189,8 @@ const cmdArg = (word: string) => windowsArg(word).replace(/%/g, "%%")
 /**
  * A script that makes the daemon a Windows service with NSSM (https://nssm.cc), run once from an
  * administrator prompt. AppKillProcessTree 0: NSSM ends the whole process tree when it stops a
- * service, and the servers must outlive the daemon, which the next one adopts.
+ * service, and the servers must outlive the daemon, which the next one adopts. AppExit: restart
+ * on any exit but EXIT_CANNOT_START, on which the service stops, as systemd's does.
  */
 export const nssmScript = (spec: ServiceSpec): string => {
   const set = (...words: Array<string>) => `nssm set ${[spec.name, ...words].map(cmdArg).join(" ")} || exit /b 1`
@@ -187,6 +204,7 @@ export const nssmScript = (spec: ServiceSpec): string => {
     set("AppDirectory", spec.home),
     set("Start", "SERVICE_AUTO_START"),
     set("AppExit", "Default", "Restart"),
+    set("AppExit", String(EXIT_CANNOT_START), "Exit"),
     set("AppRestartDelay", "5000"),
     set("AppKillProcessTree", "0"),
     set("AppStdout", spec.log),

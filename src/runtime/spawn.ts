@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Data, Effect } from "effect"
 import { checkModel, resolveCommand } from "../config/checks.js"
+import { leavesHome } from "../config/discover.js"
 import { instanceDir } from "../config/home.js"
 import { probePort } from "../config/port.js"
 import { buildArgv, buildEnv } from "../domain/argv.js"
@@ -81,6 +82,9 @@ export const spawnServer = (home: string, name: string, config: InstanceConfig) 
     const argv = buildArgv(name, config)
     const env = buildEnv(serverBaseEnv(process.env), name, home, config)
     const command = yield* preflight(home, config, argv[0]!, env)
+    // Its folder may have become a symlink out of the home since `up` read the config: the logs would go there.
+    const outside = yield* leavesHome(home, name)
+    if (outside !== undefined) return yield* new SpawnRefused({ reason: outside.problem, configError: true })
     const logs = logFiles(home, name)
     // Opening a FIFO to write waits for a reader, and the open is synchronous: the whole daemon would stop.
     const fifo = [logs.stdout, logs.stderr].find(isFifo)

@@ -18,7 +18,9 @@ describe("discoverInstances", () => {
     fs.writeFileSync(path.join(home, "instances", "config.schema.json"), "{}")
     const found = await Effect.runPromise(discoverInstances(home))
     expect(found.names).toEqual(["a", "b"])
+    // A hidden folder is no exception: it is reported, so that an instance hidden by mistake is not simply missing.
     expect(found.findings.map((finding) => [finding.instance, finding.problem])).toEqual([
+      [".hidden", '".hidden" is not a valid instance name: use lowercase letters, digits, "-" and "_", starting with a letter or digit'],
       ["Bad Name", '"Bad Name" is not a valid instance name: use lowercase letters, digits, "-" and "_", starting with a letter or digit'],
       ["empty", "the folder has no config.json"]
     ])

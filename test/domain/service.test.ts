@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from "fast-xml-parser"
 import { describe, expect, it } from "vitest"
-import { type ServiceSpec, launchdPlist, nssmScript, systemdUnit, taskSchedulerXml } from "../../src/domain/service.js"
+import { EXIT_CANNOT_START, type ServiceSpec, launchdPlist, nssmScript, systemdUnit, taskSchedulerXml } from "../../src/domain/service.js"
 
 const env = { LLAMA_ORCH_DAEMON_ONLY: "MALLOC_MMAP_THRESHOLD_,NODE_OPTIONS", MALLOC_MMAP_THRESHOLD_: "32768", NODE_OPTIONS: "--max-semi-space-size=4" }
 const unix = (scope: "user" | "system"): ServiceSpec => ({
@@ -72,6 +72,12 @@ describe("service files", () => {
     await expect(make()).toMatchFileSnapshot(`../golden/service/${name}`)
   })
 
+  it.each(["user", "system"] as const)("the systemd unit (%s) restarts a daemon that failed, but not one that refused to start", (scope) => {
+    const lines = systemdUnit(unix(scope)).split("\n")
+    expect(lines).toContain("Restart=on-failure")
+    expect(lines).toContain(`RestartPreventExitStatus=${EXIT_CANNOT_START}`)
+  })
+
   it.each(["user", "system"] as const)("the launchd plist (%s) parses, runs the daemon with --autostart, and leaves the servers running when it stops", (scope) => {
     const text = launchdPlist(unix(scope))
     expect(XMLValidator.validate(text)).toBe(true)
@@ -104,7 +110,7 @@ describe("service files", () => {
     expect(lines).toContain(
       'nssm install llama-orch-llm-models "C:\\Program Files\\nodejs\\node.exe" --max-semi-space-size=4 C:\\Users\\ann\\llama-orchestrator\\dist\\orch.cjs daemon run --autostart --home "C:\\Users\\ann\\LLM models" || exit /b 1'
     )
-    for (const setting of ["Start SERVICE_AUTO_START", "AppExit Default Restart", "AppKillProcessTree 0", 'AppDirectory "C:\\Users\\ann\\LLM models"']) {
+    for (const setting of ["Start SERVICE_AUTO_START", "AppExit Default Restart", `AppExit ${EXIT_CANNOT_START} Exit`, "AppKillProcessTree 0", 'AppDirectory "C:\\Users\\ann\\LLM models"']) {
       expect(lines).toContain(`nssm set llama-orch-llm-models ${setting} || exit /b 1`)
     }
   })

@@ -1,11 +1,14 @@
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach } from "vitest"
 
 const made: Array<string> = []
+const immutable: Array<string> = []
 
 afterEach(() => {
+  for (const dir of immutable.splice(0)) spawnSync("chattr", ["-i", dir])
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 })
 
@@ -14,6 +17,24 @@ export const tempHome = (): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orch-test-"))
   made.push(dir)
   return dir
+}
+
+/**
+ * A folder nobody can write into, root included (the tests run as root, whom modes do not stop):
+ * immutable (chattr +i) where the file system allows it, else read-only by mode, which stops
+ * everyone else. Proved by a write, so no test passes on a folder it could in fact write.
+ */
+export const unwritableDir = (): string => {
+  const dir = tempHome()
+  const sealed = spawnSync("chattr", ["+i", dir]).status === 0
+  if (sealed) immutable.push(dir)
+  else fs.chmodSync(dir, 0o555)
+  try {
+    fs.writeFileSync(path.join(dir, "probe"), "")
+  } catch {
+    return dir
+  }
+  throw new Error(`cannot make a folder that this user cannot write (${sealed ? "chattr +i did not stop a write" : "no chattr +i here, and modes do not stop root"})`)
 }
 
 /** A file that passes for a GGUF model: the magic, a version, nothing else. */

@@ -7,6 +7,7 @@ nssm set llama-orch-llm-models Description "Supervises the llama-server instance
 nssm set llama-orch-llm-models AppDirectory "C:\Users\ann\LLM models" || exit /b 1
 nssm set llama-orch-llm-models Start SERVICE_AUTO_START || exit /b 1
 nssm set llama-orch-llm-models AppExit Default Restart || exit /b 1
+nssm set llama-orch-llm-models AppExit 78 Exit || exit /b 1
 nssm set llama-orch-llm-models AppRestartDelay 5000 || exit /b 1
 nssm set llama-orch-llm-models AppKillProcessTree 0 || exit /b 1
 nssm set llama-orch-llm-models AppStdout "C:\Users\ann\LLM models\journal\daemon.log" || exit /b 1
