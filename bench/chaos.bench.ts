@@ -3,22 +3,24 @@
  * simulated instances churn (up, down, crash). After each round a new daemon starts and
  * settles, then: the journal is sound, no instance has two servers, every live server
  * belongs to an instance that is wanted up and is the one the journal names, and newest
- * snapshot + tail equals the full fold.
+ * snapshot + tail equals the full fold. CHAOS_BUSY=N runs N busy-loop processes beside it, so that
+ * the CPU is scarce and race windows are wide (issue 15); each violation prints the instance's last
+ * 20 events.
  */
-import { execFileSync } from "node:child_process"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
 import type { Event } from "../src/domain/events.js"
-import type { State } from "../src/domain/instances.js"
-import { reconcile } from "../src/domain/supervise.js"
 import { Journal, JournalLive } from "../src/journal/Journal.js"
 import { currentState, verify } from "../src/journal/projection.js"
-import { findMarked, isAlive } from "../src/runtime/proc.js"
+import { findMarked } from "../src/runtime/proc.js"
+import { settled, violations } from "../test/support/invariants.js"
 import { report } from "./stats.js"
 
 const ROUNDS = Number(process.env["CHAOS_ROUNDS"] ?? 200)
+const BUSY = Number(process.env["CHAOS_BUSY"] ?? 0)
 const NAMES = ["a", "b", "c", "d", "e"]
 const repo = process.cwd()
 const orch = path.join(repo, "dist/orch.cjs")
@@ -43,9 +45,11 @@ const daemonPid = () => {
 }
 const startDaemon = () => execFileSync(process.execPath, [orch, "daemon", "start", "--home", home], { stdio: "ignore" })
 
-/** Settled: nothing left to do for any instance, and every recorded process is alive. */
-const settled = (s: State) =>
-  Object.values(s.instances).every((i) => reconcile(i, Date.now()) === "none" && (i.pid === null || (i.start_time !== null && isAlive(i.pid, i.start_time))))
+/** An instance's last 20 events, one line each: what a violation is read against. */
+const history = (instance: string) =>
+  withJournal(Effect.flatMap(Journal, (journal) => journal.readLast({ instance }, 20))).then((envelopes) =>
+    envelopes.map(({ seq, at, event }) => `      #${seq} ${new Date(at).toISOString().slice(11, 23)} ${JSON.stringify(event)}`).join("\n")
+  )
 
 const check = async (round: number): Promise<Array<string>> => {
   const problems: Array<string> = []
@@ -58,16 +62,7 @@ const check = async (round: number): Promise<Array<string>> => {
   const { integrity, differences } = await withJournal(Effect.all({ integrity: Effect.flatMap(Journal, (j) => j.integrityCheck), differences: Effect.map(verify, (v) => v.differences) }))
   if (integrity.join() !== "ok") problems.push(`round ${round}: integrity ${integrity.join("; ")}`)
   if (differences.length > 0) problems.push(`round ${round}: snapshot + tail differs at ${differences.map((d) => d.path).join(", ")}`)
-  const live = findMarked(home)
-  for (const name of NAMES) {
-    const mine = live.filter((marked) => marked.instance === name)
-    if (mine.length > 1) problems.push(`round ${round}: ${name} has ${mine.length} servers`)
-    const instance = s.instances[name]
-    for (const server of mine) {
-      if (instance?.desired !== "up") problems.push(`round ${round}: ${name} runs pid ${server.pid} but is wanted down`)
-      if (instance?.pid !== server.pid) problems.push(`round ${round}: ${name} runs pid ${server.pid}, the journal says ${instance?.pid}`)
-    }
-  }
+  for (const { instance, problem } of violations(home, s)) problems.push(`round ${round}: ${problem}\n${await history(instance)}`)
   return problems
 }
 
@@ -75,6 +70,8 @@ const main = async () => {
   console.log(`chaos: ${ROUNDS} rounds, ${os.cpus().length} × ${os.cpus()[0]?.model}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`)
   const problems: Array<string> = []
   const start = Date.now()
+  const busy: Array<ChildProcess> = Array.from({ length: BUSY }, () => spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }))
+  if (BUSY > 0) console.log(`  with ${BUSY} busy-loop processes beside it`)
   try {
     for (const [index, name] of NAMES.entries()) {
       const config = { model: { path: path.join(repo, "test/sim/tiny.gguf") }, server: { port: basePort + index }, binary: [process.execPath, path.join(repo, "test/sim/llama-server.mjs")], args: ["--sim-load-ms", "20"], stop_timeout: "2s" }
@@ -109,13 +106,14 @@ const main = async () => {
       if (round % 25 === 24) console.log(`  ${round + 1} rounds, ${problems.length} violations`)
     }
   } finally {
+    for (const loop of busy) loop.kill("SIGKILL")
     const pid = daemonPid()
     if (pid !== undefined) try { process.kill(pid, "SIGKILL") } catch { /* gone */ }
     for (const marked of findMarked(home)) try { process.kill(marked.pid, "SIGKILL") } catch { /* gone */ }
     fs.rmSync(home, { recursive: true, force: true })
   }
   for (const problem of problems.slice(0, 20)) console.log(`  ${problem}`)
-  report(`chaos rounds with invariants checked (${((Date.now() - start) / 1000).toFixed(0)} s)`, `${ROUNDS} rounds, ${problems.length} violations`, "0 violations", problems.length === 0)
+  report(`chaos rounds with invariants checked${BUSY > 0 ? `, ${BUSY} busy loops beside` : ""} (${((Date.now() - start) / 1000).toFixed(0)} s)`, `${ROUNDS} rounds, ${problems.length} violations`, "0 violations", problems.length === 0)
   if (problems.length > 0) process.exitCode = 1
 }
 

@@ -11,7 +11,7 @@ import type { Envelope, Event, EventOf, ProbeResult, RestartReason } from "./eve
  * Bump FOLD_VERSION whenever the shape or the meaning of this state changes: snapshots made
  * by another version are then ignored and rebuilt instead of trusted.
  */
-export const FOLD_VERSION = 3
+export const FOLD_VERSION = 4
 
 export type Status = "stopped" | "starting" | "running" | "stopping" | "backoff" | "failed"
 export type Health = "unknown" | "loading" | "healthy" | "unhealthy" | "error"
@@ -180,6 +180,22 @@ const probeChanges = (instance: InstanceState, event: EventOf<"HealthProbed">, a
   }
 }
 
+/** A new server for the instance, as a spawn brings one: a start, counted as the restart if one was due. */
+const started = (instance: InstanceState, pid: number, startTime: string, at: number): InstanceState => ({
+  ...withHealth(instance, "unknown", at),
+  status: "starting",
+  pid,
+  start_time: startTime,
+  started_at: at,
+  seen_ok: false,
+  consecutive_failures: 0,
+  restart_count: instance.next_restart !== null ? instance.restart_count + 1 : instance.restart_count,
+  next_restart: null,
+  last_error: null,
+  start_failed_at: null,
+  start_pending: false
+})
+
 const evolveInstance = (instance: InstanceState, event: Event, at: number): InstanceState => {
   switch (event._tag) {
     case "ConfigApplied": {
@@ -219,21 +235,11 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
         status: instance.pid !== null ? "stopping" : instance.status === "failed" ? "failed" : "stopped"
       }
     case "ProcessSpawned":
-      return {
-        ...withHealth(instance, "unknown", at),
-        status: "starting",
-        pid: event.pid,
-        start_time: event.start_time,
-        started_at: at,
-        seen_ok: false,
-        consecutive_failures: 0,
-        restart_count: instance.next_restart !== null ? instance.restart_count + 1 : instance.restart_count,
-        next_restart: null,
-        last_error: null,
-        start_failed_at: null,
-        start_pending: false
-      }
+      return started(instance, event.pid, event.start_time, at)
     case "ProcessAdopted":
+      // A server found for an instance that had none (one spawned by a daemon that died before
+      // recording it) is what a pending restart was to bring: it counts as that start.
+      if (instance.pid === null) return started(instance, event.pid, event.start_time, at)
       return {
         ...instance,
         start_pending: false,

@@ -7,9 +7,10 @@ import { configErrorIn, plainLine } from "../domain/failed-start.js"
 import { decideRestart, reconcile } from "../domain/supervise.js"
 import { Journal } from "../journal/Journal.js"
 import { checkedState, currentState } from "../journal/projection.js"
+import { crashPoint } from "./crash-point.js"
 import { acquireDaemonLock } from "./lock.js"
 import { LOG_CHECK_MS, upkeep } from "./log-rotation.js"
-import { findMarked, isAlive } from "./proc.js"
+import { type Marked, findMarked, isAlive } from "./proc.js"
 import { makeAlarm } from "./alarm.js"
 import { makeProbeBatch } from "./probe-batch.js"
 import { probeLoop } from "./probe-loop.js"
@@ -19,6 +20,12 @@ import { stopProcess } from "./stop.js"
 
 /** How often a server this daemon did not spawn (adopted) is checked for life. */
 export const ADOPTED_POLL_MS = 500
+
+/**
+ * How often the daemon looks for marked servers that no one tracks. A child caught between fork
+ * and exec when its daemon died is invisible to the next daemon's first look; this finds it.
+ */
+const ORPHAN_SWEEP_MS = 2_000
 
 interface Tracked {
   readonly pid: number
@@ -76,6 +83,7 @@ export const runDaemon = (home: string, version: string) =>
     )
     yield* Effect.logInfo(`daemon ${process.pid} supervising ${home}`)
 
+    const daemonScope = yield* Effect.scope
     const tracked = new Map<string, Tracked>()
     /** Instances with an action under way: until its last event comes back through the tail. */
     const busy = new Map<string, number>()
@@ -125,7 +133,7 @@ export const runDaemon = (home: string, version: string) =>
     // Not our child: nobody tells us when it ends, so look (the exit code is not ours to know).
     // Only while this daemon runs: one that ends on a failed journal must not linger watching.
     const watchAdopted = (name: string, process: Tracked) =>
-      Effect.forkScoped(
+      Effect.forkIn(daemonScope)(
         Effect.gen(function* () {
           while (isAlive(process.pid, process.startTime) && tracked.get(name) === process) yield* Effect.sleep(ADOPTED_POLL_MS)
           yield* onExit(name, process, null, null)
@@ -136,29 +144,43 @@ export const runDaemon = (home: string, version: string) =>
       Effect.gen(function* () {
         const process: Tracked = { pid, startTime, since: yield* Clock.currentTimeMillis, adopted: true, ready: false, stopping: false }
         tracked.set(name, process)
-        yield* record(name, { _tag: "ProcessAdopted", pid, start_time: startTime })
+        yield* crashPoint("adopting")
+        const seq = yield* record(name, { _tag: "ProcessAdopted", pid, start_time: startTime })
         yield* watchAdopted(name, process)
         yield* startProbing(name, process)
         yield* Effect.logInfo(`${name}: adopted pid ${pid}`)
+        return seq
       })
 
     // ---- crash survival: take over what the last daemon left ---------------------------------
     for (const instance of Object.values(state.instances)) {
       if (instance.pid === null || instance.start_time === null) continue
       if (isAlive(instance.pid, instance.start_time)) yield* adopt(instance.name, instance.pid, instance.start_time)
-      else yield* record(instance.name, { _tag: "ProcessLost", pid: instance.pid, reason: "it ended while no daemon was watching" })
-    }
-    // Spawned but never journaled (the daemon died in between): found by their markers.
-    for (const marked of findMarked(home)) {
-      if (tracked.get(marked.instance)?.pid === marked.pid) continue
-      const wanted = state.instances[marked.instance]?.desired === "up" && !tracked.has(marked.instance)
-      if (wanted) yield* adopt(marked.instance, marked.pid, marked.startTime)
       else {
-        const stopped = yield* stopProcess(marked.pid, marked.startTime, 5_000)
-        yield* record(marked.instance, { _tag: "ProcessStopped", pid: marked.pid, ...stopped })
-        yield* Effect.logInfo(`${marked.instance}: stopped unrecorded duplicate pid ${marked.pid}`)
+        yield* crashPoint("losing")
+        yield* record(instance.name, { _tag: "ProcessLost", pid: instance.pid, reason: "it ended while no daemon was watching" })
       }
     }
+    /**
+     * A server of this home, found by its markers, that no one tracks: spawned by a daemon that
+     * died before recording it. Adopted if its instance is wanted up and has no other server,
+     * stopped otherwise; either way recorded. The seq of that record.
+     */
+    const takeOver = (marked: Marked) =>
+      Effect.gen(function* () {
+        if (state.instances[marked.instance]?.desired === "up" && !tracked.has(marked.instance)) {
+          return yield* adopt(marked.instance, marked.pid, marked.startTime)
+        }
+        const stopped = yield* stopProcess(marked.pid, marked.startTime, 5_000)
+        yield* Effect.logInfo(`${marked.instance}: stopped unrecorded server pid ${marked.pid}`)
+        return yield* record(marked.instance, { _tag: "ProcessStopped", pid: marked.pid, ...stopped })
+      })
+    /** Marked servers that no one tracks, of instances with no action under way. */
+    const untracked = () =>
+      findMarked(home).filter((marked) => tracked.get(marked.instance)?.pid !== marked.pid && !busy.has(marked.instance) && isAlive(marked.pid, marked.startTime))
+
+    // Spawned but never journaled (the daemon died in between): found by their markers.
+    for (const marked of untracked()) yield* takeOver(marked)
 
     // Reconcile only on a state that includes what recovery recorded, or it would spawn twice.
     state = yield* currentState
@@ -170,6 +192,11 @@ export const runDaemon = (home: string, version: string) =>
         if (Either.isLeft(config)) {
           return yield* record(instance.name, { _tag: "SpawnFailed", reason: "no valid config was applied: run `orch up` with a config", config_error: true })
         }
+        // One may run already, unrecorded: a child of a daemon killed between fork and exec shows
+        // its markers only once it execs, maybe after this daemon's first look. A second server
+        // would only fail on its port.
+        const orphan = findMarked(home).find((marked) => marked.instance === instance.name && isAlive(marked.pid, marked.startTime))
+        if (orphan !== undefined) return yield* adopt(instance.name, orphan.pid, orphan.startTime)
         const spawned = yield* Effect.either(spawnServer(home, instance.name, config.right))
         if (Either.isLeft(spawned)) {
           yield* Effect.logWarning(`${instance.name}: not started: ${spawned.left.reason}`)
@@ -181,6 +208,7 @@ export const runDaemon = (home: string, version: string) =>
         tracked.set(instance.name, process)
         watchChild(instance.name, process)
         yield* Effect.logInfo(`${instance.name}: spawned pid ${pid}`)
+        yield* crashPoint("spawned")
         const seq = yield* record(instance.name, { _tag: "ProcessSpawned", pid, start_time: startTime, argv, stdout, stderr })
         yield* startProbing(instance.name, process)
         return seq
@@ -198,7 +226,9 @@ export const runDaemon = (home: string, version: string) =>
         const exit = process.exit === undefined ? undefined : yield* Effect.timeoutOption(Effect.promise(() => process.exit!), EXIT_STATUS_WAIT_MS)
         const status = exit === undefined || exit._tag === "None" ? {} : { code: exit.value.code, signal: exit.value.signal }
         yield* Effect.logInfo(`${instance.name}: stopped pid ${process.pid} (${stopped.how}, ${stopped.took_ms} ms)`)
-        return yield* record(instance.name, { _tag: "ProcessStopped", pid: process.pid, ...stopped, ...status })
+        const seq = yield* record(instance.name, { _tag: "ProcessStopped", pid: process.pid, ...stopped, ...status })
+        yield* crashPoint("stopped")
+        return seq
       })
 
     /** The next restart that falls due wakes the supervisor then. */
@@ -231,6 +261,18 @@ export const runDaemon = (home: string, version: string) =>
       }
       yield* alarm.set(nextDue, Effect.suspend(() => reconcileAll))
     }))
+
+    // ---- orphans: a server whose markers the start-up look missed (it had not exec'd yet) -------
+    const sweep = onePass.withPermits(1)(Effect.suspend(() =>
+      Effect.forEach(untracked(), (marked) =>
+        Effect.gen(function* () {
+          busy.set(marked.instance, Number.POSITIVE_INFINITY)
+          // Until its record comes back through the tail, as for every other action.
+          busy.set(marked.instance, yield* takeOver(marked))
+        }).pipe(Effect.tapErrorCause((cause) => Effect.sync(() => busy.delete(marked.instance)).pipe(Effect.zipRight(Effect.logError(cause))))),
+      { discard: true })
+    ))
+    yield* Effect.forkScoped(Effect.repeat(sweep, Schedule.spaced(ORPHAN_SWEEP_MS)))
 
     // ---- logs: rotated by size and marked with their sizes while their servers run ---------------
     const markedSizes = new Map<string, number | undefined>()

@@ -1,5 +1,6 @@
 import { Clock, Effect } from "effect"
 import pidtree from "pidtree"
+import { crashPoint } from "./crash-point.js"
 import { isAlive } from "./proc.js"
 
 const signal = (pid: number, name: NodeJS.Signals) => {
@@ -45,6 +46,7 @@ export const stopProcess = (pid: number, startTime: string, timeoutMs: number) =
     // A stopped process (SIGSTOP, a debugger, a wedged server frozen for a look) acts on SIGTERM
     // only once it runs again: systemd sends SIGCONT after SIGTERM for the same reason.
     signal(-pid, "SIGCONT")
+    yield* crashPoint("stop-signalled")
     if (yield* waitGone(pid, startTime, timeoutMs)) {
       // The leader went; anything left in its group goes with it.
       signal(-pid, "SIGKILL")
