@@ -51,6 +51,9 @@ const history = (instance: string) =>
     envelopes.map(({ seq, at, event }) => `      #${seq} ${new Date(at).toISOString().slice(11, 23)} ${JSON.stringify(event)}`).join("\n")
   )
 
+/** Violations seen once and gone on the second look: how often the check's own race shows. */
+let passing = 0
+
 const check = async (round: number): Promise<Array<string>> => {
   const problems: Array<string> = []
   let s = await state()
@@ -62,7 +65,13 @@ const check = async (round: number): Promise<Array<string>> => {
   const { integrity, differences } = await withJournal(Effect.all({ integrity: Effect.flatMap(Journal, (j) => j.integrityCheck), differences: Effect.map(verify, (v) => v.differences) }))
   if (integrity.join() !== "ok") problems.push(`round ${round}: integrity ${integrity.join("; ")}`)
   if (differences.length > 0) problems.push(`round ${round}: snapshot + tail differs at ${differences.map((d) => d.path).join(", ")}`)
-  for (const { instance, problem } of violations(home, s)) problems.push(`round ${round}: ${problem}\n${await history(instance)}`)
+  // The state and the process table are read one after the other, not at one instant: a restart
+  // that falls due in between shows a server the state read just before does not name yet. A
+  // violation counts when it is still there on a second look, 2 s later.
+  const first = violations(home, s)
+  const lasting = first.length === 0 ? [] : await sleep(2_000).then(async () => violations(home, await state()).filter((again) => first.some((seen) => seen.problem === again.problem)))
+  for (const { instance, problem } of lasting) problems.push(`round ${round}: ${problem}\n${await history(instance)}`)
+  if (first.length > lasting.length) passing += first.length - lasting.length
   return problems
 }
 
@@ -113,6 +122,7 @@ const main = async () => {
     fs.rmSync(home, { recursive: true, force: true })
   }
   for (const problem of problems.slice(0, 20)) console.log(`  ${problem}`)
+  console.log(`  passing mismatches (gone on a second look 2 s later): ${passing}`)
   report(`chaos rounds with invariants checked${BUSY > 0 ? `, ${BUSY} busy loops beside` : ""} (${((Date.now() - start) / 1000).toFixed(0)} s)`, `${ROUNDS} rounds, ${problems.length} violations`, "0 violations", problems.length === 0)
   if (problems.length > 0) process.exitCode = 1
 }
