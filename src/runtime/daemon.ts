@@ -22,10 +22,13 @@ import { stopProcess } from "./stop.js"
 export const ADOPTED_POLL_MS = 500
 
 /**
- * How often the daemon looks for marked servers that no one tracks. A child caught between fork
- * and exec when its daemon died is invisible to the next daemon's first look; this finds it.
+ * When the daemon looks again for marked servers that no one tracks: a child caught between fork
+ * and exec when the last daemon died is invisible to the first look until it execs, which takes
+ * it milliseconds, seconds on a machine under load. At 1, 2, 4, 8, 16 and 32 s, then no more: a
+ * look reads every process's environment, which every 2 s stretched probes (bench probes).
+ * Before every spawn the daemon looks too.
  */
-const ORPHAN_SWEEP_MS = 2_000
+const ORPHAN_LOOKS = Schedule.exponential("1 second").pipe(Schedule.intersect(Schedule.recurs(5)))
 
 interface Tracked {
   readonly pid: number
@@ -272,7 +275,7 @@ export const runDaemon = (home: string, version: string) =>
         }).pipe(Effect.tapErrorCause((cause) => Effect.sync(() => busy.delete(marked.instance)).pipe(Effect.zipRight(Effect.logError(cause))))),
       { discard: true })
     ))
-    yield* Effect.forkScoped(Effect.repeat(sweep, Schedule.spaced(ORPHAN_SWEEP_MS)))
+    yield* Effect.forkScoped(Effect.repeat(Effect.delay(sweep, "1 second"), ORPHAN_LOOKS))
 
     // ---- logs: rotated by size and marked with their sizes while their servers run ---------------
     const markedSizes = new Map<string, number | undefined>()
