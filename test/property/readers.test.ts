@@ -196,8 +196,9 @@ describe("option values", () => {
     writeConfig(home, "x", runnableConfig(1))
     const before = tree(home)
     for (const [option, args] of OPTIONS) {
-      // An argument of 128 KiB or more cannot reach a process at all (Linux's MAX_ARG_STRLEN).
-      for (const text of fc.sample(value.filter((text) => text.length < 100_000), 3)) {
+      // An argument of 128 KiB or more, or one holding a NUL, cannot reach a process at all
+      // (Linux's MAX_ARG_STRLEN; C strings): the in-process runs above take those.
+      for (const text of fc.sample(value.filter((text) => text.length < 100_000 && !text.includes("\u0000")), 3)) {
         const run = orch([...args(text), "--home", home])
         const what = args(JSON.stringify(text).slice(0, 200)).join(" ")
         expect([0, 1], `${what}\n${run.stdout}${run.stderr}`).toContain(run.code)
