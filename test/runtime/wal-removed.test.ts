@@ -39,6 +39,16 @@ const elsewhere = (file: string, script: string) =>
     timeout: 10_000
   })
 
+/** A home whose daemon runs instance x on the simulator, healthy. */
+const runningX = async () => {
+  const home = simHome()
+  const port = await freePort()
+  addSim(home, "x", port)
+  expect(orch(["up", "x", "--home", home]).code).toBe(0)
+  const [server] = servers(home)
+  return { home, port, server, daemon: theDaemon(home) }
+}
+
 describe("the journal's WAL deleted under a running daemon", () => {
   it("a connection whose WAL was deleted reads and writes no more, and leaves the new journal as it is", async () => {
     const home = tempHome()
@@ -65,12 +75,7 @@ describe("the journal's WAL deleted under a running daemon", () => {
   })
 
   it("down waits for the process, not the journal's word; the daemon ends, leaving its server to the next one, which stops it", async () => {
-    const home = simHome()
-    const port = await freePort()
-    addSim(home, "x", port)
-    expect(orch(["up", "x", "--home", home]).code).toBe(0)
-    const [server] = servers(home)
-    const daemon = theDaemon(home)
+    const { home, port, server, daemon } = await runningX()
 
     // A frozen daemon cannot notice yet: all `down` can go by is the new journal, which knows no server.
     process.kill(daemon.pid, "SIGSTOP")
@@ -114,12 +119,7 @@ describe("the journal's WAL deleted under a running daemon", () => {
   }, 60_000)
 
   it("up adopts the server the ended daemon left, once it answers healthy", async () => {
-    const home = simHome()
-    const port = await freePort()
-    addSim(home, "x", port)
-    expect(orch(["up", "x", "--home", home]).code).toBe(0)
-    const [server] = servers(home)
-    const daemon = theDaemon(home)
+    const { home, server, daemon } = await runningX()
 
     removeWal(home)
     await ended(daemon)
