@@ -212,8 +212,8 @@ const make = (file: string, create: boolean) =>
     // Other processes' commits: the WAL changing wakes tails at once (the poll stays as a fallback,
     // for file systems where watching does not work). Our own commits change the WAL too, ten times
     // a second while servers are probed: SQLite's data_version moves only for other connections'
-    // commits, so a look at it tells theirs from ours, and only theirs wake the tails (measured:
-    // waking on our own took 1.9 % of a core in a daemon probing 100 servers).
+    // commits, so a look at it tells theirs from ours, and only theirs wake the tails (waking on
+    // our own cost a daemon probing 100 servers CPU: bench/RESULTS.md).
     const wakeOnChange = Runtime.runFork(yield* Effect.runtime<never>())
     const dataVersion = db.prepare("PRAGMA data_version").pluck()
     let seenVersion = dataVersion.get()

@@ -15,8 +15,8 @@ export const MIGRATIONS: ReadonlyArray<string> = [
     data     TEXT    NOT NULL
   );
   -- No index on instance: with many instances interleaved it dirtied a B-tree leaf per row and
-  -- cut group-commit throughput fourfold (measured: 355k -> 87k rows/s), while a rowid-order
-  -- scan that filters on instance reads a million rows in tens of milliseconds.
+  -- cut group-commit throughput (bench/RESULTS.md), while a rowid-order scan that filters on
+  -- instance reads a million rows fast enough.
   CREATE INDEX events_by_type ON events (type, seq);
   CREATE INDEX events_by_time ON events (at);
 

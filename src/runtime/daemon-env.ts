@@ -4,13 +4,11 @@ import * as v8 from "node:v8"
 export const DAEMON_ONLY = "LLAMA_ORCH_DAEMON_ONLY"
 
 /**
- * The daemon's memory, measured with 100 servers probed every second (bench/probes.bench.ts):
- * - glibc keeps the ~25 MB that V8 frees after compiling our bundle in its heap for good; with
- *   allocations of 32 KiB and more mmapped, it is given back (an idle daemon 104 → 79 MB).
+ * The daemon's memory (how much each saves: bench/RESULTS.md):
+ * - glibc keeps the memory that V8 frees after compiling our bundle in its heap for good; with
+ *   allocations of 32 KiB and more mmapped, it is given back.
  * - V8 grows the young generation to 2 × 16 MB for garbage that dies young anyway; 2 × 4 MB
  *   holds it (only settable at start, hence NODE_OPTIONS).
- * With DAEMON_HEAP_FLAGS too: RSS median 118 → 92 MiB, max 134 → 94, CPU the same within the
- * runs' noise (2.6–3.0 → 3.4–3.6 % of a core).
  */
 const TUNING: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: "32768", NODE_OPTIONS: "--max-semi-space-size=4" }
 

@@ -16,8 +16,8 @@ export const START_GROWTH = 0.05
 
 /**
  * Where a probe falls: on a multiple of its period since the epoch, so that servers probed at one
- * period are probed in the same wake-up (a probe spread over the second costs five times the CPU
- * of probes made together: bench/RESULTS.md).
+ * period are probed in the same wake-up (a probe spread over the second costs several times the
+ * CPU of probes made together: bench/RESULTS.md).
  */
 const onGrid = (at: number, period: number) => Math.floor(at / period) * period
 
