@@ -20,7 +20,7 @@ const common = {
 // framework (about half the start-up of the full one; bench/RESULTS.md).
 await Promise.all([
   build({ ...common, entryPoints: ["src/main.ts"], outfile: "dist/orch-cli.cjs" }),
-  build({ ...common, entryPoints: ["src/fast-ps.ts"], outfile: "dist/orch-ps.cjs" }),
-  build({ ...common, entryPoints: ["src/bin.ts"], outfile: "dist/orch.cjs", sourcemap: false, banner: { js: "#!/usr/bin/env node" } })
+  build({ ...common, entryPoints: ["src/launcher/fast-ps.ts"], outfile: "dist/orch-ps.cjs" }),
+  build({ ...common, entryPoints: ["src/launcher/bin.ts"], outfile: "dist/orch.cjs", sourcemap: false, banner: { js: "#!/usr/bin/env node" } })
 ])
 await chmod("dist/orch.cjs", 0o755)

@@ -1,6 +1,6 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect } from "effect"
-import { BadOption } from "./errors.js"
+import { BadOption } from "../app/errors.js"
 
 /**
  * A number option within its range. The parser already refuses what is not a whole number, but

@@ -1,7 +1,7 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Either, Option } from "effect"
+import { userMessage } from "../app/messages.js"
 import { findHome, resolveHome } from "../config/home.js"
-import { userMessage } from "./messages.js"
 
 export const homeOption = Options.text("home").pipe(
   Options.withPseudoName("DIR"),

@@ -1,11 +1,11 @@
 import { CliConfig, Command, ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
+import { isUserError, userMessage } from "../app/messages.js"
 import { EXIT_CANNOT_START } from "../domain/service.js"
-import { orch } from "./app.js"
-import { isUserError, userMessage } from "./messages.js"
-import { paint, withPlainConsoleIfNoColor } from "./output.js"
+import { orch } from "./commands/orch.js"
 import { VERSION } from "./version.js"
+import { paint, withPlainConsoleIfNoColor } from "./view/palette.js"
 
 const cli = Command.run(orch, { name: "orch", version: VERSION })
 

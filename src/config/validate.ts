@@ -11,6 +11,8 @@ export interface Checked {
   readonly file: string
   readonly instance?: string
   readonly config?: InstanceConfig
+  /** The JSON the config was decoded from, as read: what to journal, so that what is recorded is what was checked. */
+  readonly raw?: Readonly<Record<string, unknown>>
   readonly findings: ReadonlyArray<FileFinding>
 }
 
@@ -23,12 +25,12 @@ export const loadConfig = (file: string, instance?: string): Effect.Effect<Check
     Effect.map((parsed) => {
       const decoded = Either.flatMap(
         Either.mapLeft(parsed, (finding): ReadonlyArray<Finding> => [finding]),
-        decodeConfig
+        (raw) => Either.map(decodeConfig(raw), (config) => ({ config, raw: raw as Readonly<Record<string, unknown>> }))
       )
       const base = instance === undefined ? { file } : { file, instance }
       return Either.match(decoded, {
         onLeft: (findings): Checked => ({ ...base, findings: findings.map(locate(file, instance)) }),
-        onRight: (config): Checked => ({ ...base, config, findings: [] })
+        onRight: ({ config, raw }): Checked => ({ ...base, config, raw, findings: [] })
       })
     })
   )

@@ -195,3 +195,6 @@ export const InstanceConfig = Schema.Struct({
 
 export type InstanceConfig = typeof InstanceConfig.Type
 export type InstanceConfigInput = typeof InstanceConfig.Encoded
+
+/** The one decoder of an instance config, for every place that holds one as written. */
+export const decodeInstanceConfig = Schema.decodeUnknownEither(InstanceConfig)

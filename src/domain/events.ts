@@ -172,3 +172,26 @@ export interface NewEvent {
   readonly event: Event
   readonly at?: number
 }
+
+/** The keys of every member of a union: `keyof` of a union gives only the keys they share. */
+type KeysOfEach<T> = T extends unknown ? keyof T : never
+
+/** The fields of an event type's `data`: the event without its tag. */
+export type DataField<T extends EventType> = Exclude<KeysOfEach<EventOf<T>>, "_tag">
+
+/**
+ * For code that spells out an event's fields by hand, where going through Schema costs too much
+ * (probes are nearly all that is written and folded): hands back the function it is given, and
+ * fails to compile unless what it builds (all its shapes together) names every field of type `T`'s
+ * data, plus `Extra`, and nothing else. A field added to the schema is then a compile error there,
+ * naming the field, instead of a value silently dropped.
+ */
+export const spelledOut =
+  <T extends EventType, Extra extends PropertyKey = never>() =>
+  <P extends ReadonlyArray<unknown>, W extends object>(
+    build: ((...args: P) => W) &
+      ([DataField<T> | Extra] extends [KeysOfEach<W>]
+        ? [KeysOfEach<W>] extends [DataField<T> | Extra] ? unknown : { readonly notAFieldOf: Exclude<KeysOfEach<W>, DataField<T> | Extra> }
+        : { readonly missing: Exclude<DataField<T> | Extra, KeysOfEach<W>> })
+  ): ((...args: P) => W) =>
+    build

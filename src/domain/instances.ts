@@ -1,7 +1,7 @@
 import { Either, Schema } from "effect"
-import { InstanceConfig } from "./config.js"
+import { InstanceConfig, decodeInstanceConfig } from "./config.js"
 import type { RestartPolicy } from "./backoff.js"
-import type { Envelope, Event, EventOf, ProbeResult, RestartReason } from "./events.js"
+import { type Envelope, type Event, type EventOf, type RestartReason, spelledOut } from "./events.js"
 
 /**
  * The `instances` projection (DESIGN.md §4): what every instance wants and does, folded from
@@ -11,18 +11,14 @@ import type { Envelope, Event, EventOf, ProbeResult, RestartReason } from "./eve
  * Bump FOLD_VERSION whenever the shape or the meaning of this state changes: snapshots made
  * by another version are then ignored and rebuilt instead of trusted.
  */
-export const FOLD_VERSION = 4
+export const FOLD_VERSION = 5
 
 export type Status = "stopped" | "starting" | "running" | "stopping" | "backoff" | "failed"
 export type Health = "unknown" | "loading" | "healthy" | "unhealthy" | "error"
 
-export interface Probe {
+/** A probe as the event says it, and when. */
+export interface Probe extends Omit<EventOf<"HealthProbed">, "_tag"> {
   readonly at: number
-  readonly result: ProbeResult
-  readonly status: number | null
-  readonly latency_ms: number
-  readonly path: string
-  readonly reason?: string
 }
 
 export interface Restart {
@@ -42,6 +38,12 @@ export interface InstanceState {
   /** The config as written, and its hash, from the newest ConfigApplied. */
   readonly config: Readonly<Record<string, unknown>> | null
   readonly config_hash: string | null
+  /**
+   * That config decoded (defaults filled, durations in ms): the one decoding everything acting on
+   * the instance uses; null while none was applied or the applied one does not decode. Plain
+   * JSON, so a snapshot keeps it as it is.
+   */
+  readonly decoded_config: InstanceConfig | null
   readonly retries: number
   readonly start_period_ms: number
   readonly pid: number | null
@@ -98,6 +100,7 @@ export const newInstance = (name: string): InstanceState => ({
   status: "stopped",
   config: null,
   config_hash: null,
+  decoded_config: null,
   retries: defaults.healthcheck.retries,
   start_period_ms: defaults.healthcheck.start_period,
   pid: null,
@@ -129,20 +132,21 @@ const ring = <A>(items: ReadonlyArray<A>, item: A): ReadonlyArray<A> => {
 const withHealth = (instance: InstanceState, health: Health, at: number): InstanceState =>
   instance.health === health ? instance : { ...instance, health, health_since: at }
 
-const decodeConfig = Schema.decodeUnknownEither(InstanceConfig)
-
 type ProbeChanges = Pick<InstanceState, "probes" | "health" | "health_since" | "consecutive_failures" | "seen_ok" | "status" | "attempts">
+
+// Two literal shapes rather than a conditional spread, which V8 builds slowly: this is the hot path.
+const probeOf = spelledOut<"HealthProbed", "at">()((event: EventOf<"HealthProbed">, at: number) =>
+  event.reason === undefined
+    ? { at, result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path }
+    : { at, result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path, reason: event.reason }
+)
 
 /**
  * What one probe changes, with docker's meanings of start_period and retries. `ownProbes`: the
  * probes array belongs to the caller's fold alone and may grow in place (see `fold`).
  */
 const probeChanges = (instance: InstanceState, event: EventOf<"HealthProbed">, at: number, ownProbes = false): ProbeChanges => {
-  // Two literal shapes rather than a conditional spread, which V8 builds slowly: this is the hot path.
-  const probe: Probe =
-    event.reason === undefined
-      ? { at, result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path }
-      : { at, result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path, reason: event.reason }
+  const probe: Probe = probeOf(event, at)
   let health: Health = instance.health
   let failures = instance.consecutive_failures
   let seen_ok = instance.seen_ok
@@ -199,13 +203,14 @@ const started = (instance: InstanceState, pid: number, startTime: string, at: nu
 const evolveInstance = (instance: InstanceState, event: Event, at: number): InstanceState => {
   switch (event._tag) {
     case "ConfigApplied": {
-      const decoded = decodeConfig(event.config)
+      const decoded = decodeInstanceConfig(event.config)
       return Either.match(decoded, {
-        onLeft: () => ({ ...instance, config: event.config, config_hash: event.hash }),
+        onLeft: () => ({ ...instance, config: event.config, config_hash: event.hash, decoded_config: null }),
         onRight: (config) => ({
           ...instance,
           config: event.config,
           config_hash: event.hash,
+          decoded_config: config,
           retries: config.healthcheck.retries,
           start_period_ms: config.healthcheck.start_period,
           restart_policy: config.restart_policy
@@ -264,6 +269,9 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
         last_exit: { at, code: event.code, signal: event.signal, uptime_ms: event.uptime_ms }
       }
     case "ProcessStopped":
+      // Another server than the instance's own (no one recorded it; a daemon taking over stopped
+      // it): the instance's own server runs on.
+      if (instance.pid !== null && instance.pid !== event.pid) return instance
       // Stopped to be restarted (it was unhealthy): the backoff wait begins. Stopped because it was
       // given up on: it stays failed.
       return {

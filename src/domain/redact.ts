@@ -1,5 +1,5 @@
 import type { Event } from "./events.js"
-import type { State } from "./instances.js"
+import type { InstanceState, State } from "./instances.js"
 
 /**
  * Secrets in a config (an --api-key, a token in env) reach the server and the journal as
@@ -46,10 +46,17 @@ export const redactEvent = (event: Event): Event => {
   }
 }
 
-/** A folded state as it may be shown: every instance's config redacted. */
+const redactInstance = (instance: InstanceState): InstanceState => {
+  const decoded = instance.decoded_config
+  return {
+    ...instance,
+    config: instance.config === null ? null : redactConfig(instance.config),
+    decoded_config: decoded === null ? null : { ...decoded, args: redactArgv(decoded.args), env: redactEnv(decoded.env) }
+  }
+}
+
+/** A folded state as it may be shown: every instance's config redacted, as written and decoded. */
 export const redactState = (state: State): State => ({
   ...state,
-  instances: Object.fromEntries(
-    Object.entries(state.instances).map(([name, instance]) => [name, instance.config === null ? instance : { ...instance, config: redactConfig(instance.config) }])
-  )
+  instances: Object.fromEntries(Object.entries(state.instances).map(([name, instance]) => [name, instance.config === null ? instance : redactInstance(instance)]))
 })

@@ -7,9 +7,8 @@ export type Action = "spawn" | "stop" | "schedule" | "none"
 /**
  * What the daemon does about one instance at `now`, from its folded state alone: stop a process
  * that should be down, is being restarted, waits for a restart or was given up on (it was
- * unhealthy); schedule a
- * restart for one that exited or turned unhealthy; spawn one that was asked for, or whose
- * restart is due.
+ * unhealthy); schedule a restart for one that exited or turned unhealthy (the decider's
+ * `Supervise` says which: decide.ts); spawn one that was asked for, or whose restart is due.
  */
 export const reconcile = (instance: InstanceState, now: number): Action => {
   const policy = instance.restart_policy
@@ -32,3 +31,11 @@ export const decideRestart = (instance: InstanceState, now: number): Event => {
   const delay = backoffDelay(policy, attempt)
   return { _tag: "RestartScheduled", attempt, delay_ms: delay, due_at: now + delay, reason: instance.pid !== null ? "unhealthy" : instance.start_failed_at !== null ? "failed_start" : "exited" }
 }
+
+/**
+ * A server of this home, found by its markers, that no one tracks (spawned by a daemon that died
+ * before recording it): adopted if its instance is wanted up and the daemon runs no other server
+ * for it (`tracking`), stopped otherwise.
+ */
+export const claim = (instance: InstanceState | undefined, tracking: boolean): "adopt" | "stop" =>
+  instance?.desired === "up" && !tracking ? "adopt" : "stop"

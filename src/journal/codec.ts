@@ -1,5 +1,5 @@
 import { Either, ParseResult, Schema, SchemaAST as AST } from "effect"
-import { EVENT_VERSIONS, Event, type Envelope, type EventOf, type NewEvent } from "../domain/events.js"
+import { EVENT_VERSIONS, Event, type Envelope, type EventOf, type NewEvent, spelledOut } from "../domain/events.js"
 import { upcast } from "../domain/upcast.js"
 import { BadEvent } from "./errors.js"
 
@@ -44,10 +44,11 @@ const fieldProblems = (issues: ReadonlyArray<ParseResult.ArrayFormatterIssue>) =
  * form is the value, in the schema's field order). Probes are nearly all that is written; encoding
  * a hundred a second through Schema was a twentieth of the daemon's garbage.
  */
-const probeData = (event: EventOf<"HealthProbed">) =>
+const probeData = spelledOut<"HealthProbed">()((event: EventOf<"HealthProbed">) =>
   event.reason === undefined
     ? { result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path }
     : { result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path, reason: event.reason }
+)
 
 /** The columns of a new row: `data` is the encoded event without its tag. */
 export const toColumns = (input: NewEvent) => {

@@ -1,10 +1,9 @@
-import { Cause, Clock, Effect, Either, FiberMap, Runtime, Schedule, Schema, Stream } from "effect"
-import { journalDir } from "../config/home.js"
-import { InstanceConfig } from "../domain/config.js"
+import { Cause, Clock, Effect, Either, FiberMap, Runtime, Schedule, Stream } from "effect"
+import { journalDir, logFiles } from "../config/home.js"
+import { type Decided, type Input, decide } from "../domain/decide.js"
 import type { Event, EventOf } from "../domain/events.js"
 import { type InstanceState, type State, fold } from "../domain/instances.js"
-import { configErrorIn, plainLine } from "../domain/failed-start.js"
-import { decideRestart, reconcile } from "../domain/supervise.js"
+import { claim, reconcile } from "../domain/supervise.js"
 import { Journal } from "../journal/Journal.js"
 import { checkedState, currentState } from "../journal/projection.js"
 import { crashPoint } from "./crash-point.js"
@@ -15,7 +14,7 @@ import { makeAlarm } from "./alarm.js"
 import { makeProbeBatch } from "./probe-batch.js"
 import { probeLoop } from "./probe-loop.js"
 import { makeProber } from "./prober.js"
-import { logFiles, spawnServer, stderrTail } from "./spawn.js"
+import { spawnServer, stderrTail } from "./spawn.js"
 import { stopProcess } from "./stop.js"
 
 /** How often a server this daemon did not spawn (adopted) is checked for life. */
@@ -49,20 +48,6 @@ interface Tracked {
 /** How long a stop waits, after the process is gone, for the OS to hand over its exit status. */
 const EXIT_STATUS_WAIT_MS = 1_000
 
-const decodeEither = Schema.decodeUnknownEither(InstanceConfig)
-const decoded = new WeakMap<object, ReturnType<typeof decodeEither>>()
-/**
- * An instance's applied config, decoded once: folds keep the same object until the next
- * ConfigApplied, and decoding a hundred every 5 s for the logs' upkeep was a tenth of the daemon's
- * garbage.
- */
-const decodeConfig = (config: unknown) => {
-  if (typeof config !== "object" || config === null) return decodeEither(config)
-  let result = decoded.get(config)
-  if (result === undefined) decoded.set(config, (result = decodeEither(config)))
-  return result
-}
-
 /**
  * The single actor (DESIGN.md §2): it alone spawns, stops and watches servers. It folds the
  * journal's tail and reconciles what is asked for with what runs; everything it sees or does
@@ -79,6 +64,10 @@ export const runDaemon = (home: string, version: string) =>
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
     const writer = yield* makeProbeBatch(journal.append)
     const record = (instance: string | null, event: Event) => Effect.map(writer.append([{ instance, event }]), ([seq]) => seq!)
+    /** The decider's events, in one batch: the seq of the last, or of the state decided on if there are none. */
+    const recordDecided = (decided: ReadonlyArray<Decided>) =>
+      decided.length === 0 ? Effect.succeed(state.seq) : Effect.map(writer.append(decided), (seqs) => seqs.at(-1)!)
+    const decideNow = (input: Input) => Effect.flatMap(Clock.currentTimeMillis, (now) => recordDecided(decide(state, input, now)))
 
     yield* record(null, { _tag: "DaemonStarted", pid: process.pid, version })
     yield* Effect.addFinalizer((exit) =>
@@ -93,19 +82,17 @@ export const runDaemon = (home: string, version: string) =>
 
     // ---- probers: one fiber per running server, replaced on restart, removed when it ends --------
     const probers = yield* FiberMap.make<string>()
-    const startProbing = (name: string, process: Tracked) =>
-      Either.match(decodeConfig(state.instances[name]?.config ?? undefined), {
-        onLeft: () => Effect.void,
-        onRight: (config) => {
-          const record = (event: EventOf<"HealthProbed">) => {
-            if (event.result === "ok") process.ready = true
-            return writer.add(name, event)
-          }
-          return FiberMap.run(probers, name, Effect.scoped(Effect.flatMap(makeProber(name, config), (probe) => probeLoop(probe, record, config.healthcheck)))).pipe(
-            Effect.asVoid
-          )
-        }
-      })
+    const startProbing = (name: string, process: Tracked) => {
+      const config = state.instances[name]?.decoded_config ?? null
+      if (config === null) return Effect.void
+      const record = (event: EventOf<"HealthProbed">) => {
+        if (event.result === "ok") process.ready = true
+        return writer.add(name, event)
+      }
+      return FiberMap.run(probers, name, Effect.scoped(Effect.flatMap(makeProber(name, config), (probe) => probeLoop(probe, record, config.healthcheck)))).pipe(
+        Effect.asVoid
+      )
+    }
     const stopProbing = (name: string) => FiberMap.remove(probers, name)
 
     const onExit = (name: string, process: Tracked, code: number | null, signal: string | null) =>
@@ -115,18 +102,18 @@ export const runDaemon = (home: string, version: string) =>
         yield* stopProbing(name)
         if (process.stopping) return
         const now = yield* Clock.currentTimeMillis
-        const uptime = now - process.since
-        const events: Array<Event> = [{ _tag: "ProcessExited", pid: process.pid, code, signal, uptime_ms: process.adopted ? null : uptime }]
-        if (!process.adopted && !process.ready && process.stderr !== undefined) {
-          // A configuration error may come before the usage text or the clean-up lines that end the output.
-          const tail = stderrTail(process.stderr.file, process.stderr.offset, 40).map(plainLine)
-          const configError = configErrorIn(tail)
-          const said = configError !== undefined ? [configError] : tail.slice(-3)
-          const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`
-          events.push({ _tag: "SpawnFailed", reason: `it ${how} before it was ready${said.length > 0 ? `: ${said.join(" | ")}` : ""}`, config_error: configError !== undefined })
-        }
-        // One batch: nobody may see the exit without the reason it was a failed start.
-        yield* writer.append(events.map((event) => ({ instance: name, event })))
+        // Its words are read only when they may say why it did not start: it never got ready.
+        const stderr = process.ready || process.stderr === undefined ? null : stderrTail(process.stderr.file, process.stderr.offset, 40)
+        yield* decideNow({
+          _tag: "Exited",
+          instance: name,
+          pid: process.pid,
+          code,
+          signal,
+          uptime_ms: process.adopted ? null : now - process.since,
+          ready: process.ready,
+          stderr
+        })
         yield* Effect.logInfo(`${name}: pid ${process.pid} exited (${signal ?? `code ${code}`})`)
       })
 
@@ -148,7 +135,7 @@ export const runDaemon = (home: string, version: string) =>
         const process: Tracked = { pid, startTime, since: yield* Clock.currentTimeMillis, adopted: true, ready: false, stopping: false }
         tracked.set(name, process)
         yield* crashPoint("adopting")
-        const seq = yield* record(name, { _tag: "ProcessAdopted", pid, start_time: startTime })
+        const seq = yield* decideNow({ _tag: "Found", instance: name, pid, start_time: startTime, alive: true })
         yield* watchAdopted(name, process)
         yield* startProbing(name, process)
         yield* Effect.logInfo(`${name}: adopted pid ${pid}`)
@@ -161,17 +148,13 @@ export const runDaemon = (home: string, version: string) =>
       if (isAlive(instance.pid, instance.start_time)) yield* adopt(instance.name, instance.pid, instance.start_time)
       else {
         yield* crashPoint("losing")
-        yield* record(instance.name, { _tag: "ProcessLost", pid: instance.pid, reason: "it ended while no daemon was watching" })
+        yield* decideNow({ _tag: "Found", instance: instance.name, pid: instance.pid, start_time: instance.start_time, alive: false })
       }
     }
-    /**
-     * A server of this home, found by its markers, that no one tracks: spawned by a daemon that
-     * died before recording it. Adopted if its instance is wanted up and has no other server,
-     * stopped otherwise; either way recorded. The seq of that record.
-     */
+    /** A server of this home, found by its markers, that no one tracks: adopted or stopped, and recorded. The seq of that record. */
     const takeOver = (marked: Marked) =>
       Effect.gen(function* () {
-        if (state.instances[marked.instance]?.desired === "up" && !tracked.has(marked.instance)) {
+        if (claim(state.instances[marked.instance], tracked.has(marked.instance)) === "adopt") {
           return yield* adopt(marked.instance, marked.pid, marked.startTime)
         }
         const stopped = yield* stopProcess(marked.pid, marked.startTime, 5_000)
@@ -191,8 +174,8 @@ export const runDaemon = (home: string, version: string) =>
     // ---- actions -----------------------------------------------------------------------------
     const spawnInstance = (instance: InstanceState) =>
       Effect.gen(function* () {
-        const config = decodeConfig(instance.config ?? undefined)
-        if (Either.isLeft(config)) {
+        const config = instance.decoded_config
+        if (config === null) {
           return yield* record(instance.name, { _tag: "SpawnFailed", reason: "no valid config was applied: run `orch up` with a config", config_error: true })
         }
         // One may run already, unrecorded: a child of a daemon killed between fork and exec shows
@@ -200,7 +183,7 @@ export const runDaemon = (home: string, version: string) =>
         // would only fail on its port.
         const orphan = findMarked(home).find((marked) => marked.instance === instance.name && isAlive(marked.pid, marked.startTime))
         if (orphan !== undefined) return yield* adopt(instance.name, orphan.pid, orphan.startTime)
-        const spawned = yield* Effect.either(spawnServer(home, instance.name, config.right))
+        const spawned = yield* Effect.either(spawnServer(home, instance.name, config))
         if (Either.isLeft(spawned)) {
           yield* Effect.logWarning(`${instance.name}: not started: ${spawned.left.reason}`)
           return yield* record(instance.name, { _tag: "SpawnFailed", reason: spawned.left.reason, config_error: spawned.left.configError })
@@ -223,7 +206,7 @@ export const runDaemon = (home: string, version: string) =>
         if (process === undefined) return state.seq
         process.stopping = true
         yield* stopProbing(instance.name)
-        const timeout = Either.match(decodeConfig(instance.config ?? undefined), { onLeft: () => 10_000, onRight: (config) => config.stop_timeout })
+        const timeout = instance.decoded_config?.stop_timeout ?? 10_000
         const stopped = yield* stopProcess(process.pid, process.startTime, timeout)
         if (tracked.get(instance.name) === process) tracked.delete(instance.name)
         const exit = process.exit === undefined ? undefined : yield* Effect.timeoutOption(Effect.promise(() => process.exit!), EXIT_STATUS_WAIT_MS)
@@ -254,7 +237,7 @@ export const runDaemon = (home: string, version: string) =>
         }
         busy.set(instance.name, Number.POSITIVE_INFINITY)
         const act =
-          action === "spawn" ? spawnInstance(instance) : action === "stop" ? stopInstance(instance) : record(instance.name, decideRestart(instance, now))
+          action === "spawn" ? spawnInstance(instance) : action === "stop" ? stopInstance(instance) : recordDecided(decide(state, { _tag: "Supervise", instance: instance.name }, now))
         yield* Effect.forkDaemon(
           act.pipe(
             Effect.tap((seq) => Effect.sync(() => busy.set(instance.name, seq))),
@@ -279,19 +262,18 @@ export const runDaemon = (home: string, version: string) =>
 
     // ---- logs: rotated by size and marked with their sizes while their servers run ---------------
     const markedSizes = new Map<string, number | undefined>()
-    const logUpkeep = Effect.suspend(() => Effect.forEach([...tracked.keys()], (name) =>
-      Either.match(decodeConfig(state.instances[name]?.config ?? undefined), {
-        onLeft: () => Effect.void,
-        onRight: (config) =>
-          Effect.forEach(["stdout", "stderr"] as const, (stream) =>
-            Effect.gen(function* () {
-              const file = logFiles(home, name)[stream]
-              const looked = upkeep(file, config.logs, yield* Clock.currentTimeMillis, markedSizes.get(file))
-              markedSizes.set(file, looked.size)
-              if (looked.rotated !== undefined) yield* record(name, { _tag: "LogRotated", stream, size: looked.rotated })
-            }).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`${name}: could not look after its ${stream} log: ${Cause.pretty(cause)}`))),
-            { discard: true })
-      }), { discard: true }))
+    const logUpkeep = Effect.suspend(() => Effect.forEach([...tracked.keys()], (name) => {
+      const config = state.instances[name]?.decoded_config ?? null
+      if (config === null) return Effect.void
+      return Effect.forEach(["stdout", "stderr"] as const, (stream) =>
+        Effect.gen(function* () {
+          const file = logFiles(home, name)[stream]
+          const looked = upkeep(file, config.logs, yield* Clock.currentTimeMillis, markedSizes.get(file))
+          markedSizes.set(file, looked.size)
+          if (looked.rotated !== undefined) yield* record(name, { _tag: "LogRotated", stream, size: looked.rotated })
+        }).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`${name}: could not look after its ${stream} log: ${Cause.pretty(cause)}`))),
+        { discard: true })
+    }, { discard: true }))
     yield* Effect.forkScoped(Effect.repeat(logUpkeep, Schedule.spaced(LOG_CHECK_MS)))
 
     // ---- the supervisor: fold the tail, reconcile ----------------------------------------------

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { Data, Effect } from "effect"
 import { checkModel, resolveCommand } from "../config/checks.js"
 import { leavesHome } from "../config/discover.js"
-import { instanceDir } from "../config/home.js"
+import { logFiles } from "../config/home.js"
 import { probePort } from "../config/port.js"
 import { buildArgv, buildEnv } from "../domain/argv.js"
 import { redactArgv } from "../domain/redact.js"
@@ -28,11 +27,6 @@ export interface Spawned {
   readonly stderr: string
   /** Where this run's stderr begins in the (appended) log file. */
   readonly stderrOffset: number
-}
-
-export const logFiles = (home: string, name: string) => {
-  const dir = path.join(instanceDir(home, name), "logs")
-  return { dir, stdout: path.join(dir, "stdout.log"), stderr: path.join(dir, "stderr.log") }
 }
 
 /** What must hold before a spawn: the real llama-server would bind a taken port anyway (SO_REUSEPORT). */

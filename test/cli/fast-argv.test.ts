@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { parseFastPs } from "../../src/fast-argv.js"
+import { parseFastPs } from "../../src/launcher/fast-argv.js"
 
 describe("which `orch` runs take the fast path of ps", () => {
   it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { InstanceState } from "../../src/domain/instances.js"
-import { psRows, rowTone } from "../../src/cli/ps-view.js"
+import { psRows } from "../../src/app/ps.js"
+import { rowTone } from "../../src/cli/view/ps.js"
 
 const base = { name: "x", pid: null, host: null, port: null, backend: null, device: null, model: null, desired: "up" as const, started_at: null, uptime_ms: null, restarts: 0, actual_pids: null }
 

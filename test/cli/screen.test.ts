@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { cutLine, frame } from "../../src/cli/screen.js"
+import { cutLine, frame } from "../../src/cli/view/screen.js"
 
 describe("the full-screen frame", () => {
   it.each([

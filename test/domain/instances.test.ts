@@ -50,6 +50,8 @@ describe("the instances fold: lifecycle", () => {
     ["an adoption of a server no one recorded, while a restart was pending", [spawned, { _tag: "ProcessExited", pid: 4242, code: 1, signal: null, uptime_ms: 5 },
       { _tag: "RestartScheduled", attempt: 1, delay_ms: 1_000, due_at: 1_003_000, reason: "exited" }, { _tag: "ProcessAdopted", pid: 4343, start_time: "1" }],
       { status: "starting", pid: 4343, health: "unknown", restart_count: 1, next_restart: null, started_at: 1_003_000 }],
+    ["the stop of a server no one recorded, while the instance's own runs", [spawned, probe("ok"), { _tag: "ProcessStopped", pid: 4343, how: "graceful", took_ms: 5 }],
+      { status: "running", pid: 4242, health: "healthy" }],
     ["a lost process", [spawned, { _tag: "ProcessLost", pid: 4242, reason: "gone while no daemon ran" }],
       { status: "stopped", pid: null, health: "error", last_error: "gone while no daemon ran" }],
     ["a scheduled restart", [spawned, { _tag: "ProcessExited", pid: 4242, code: 1, signal: null, uptime_ms: 5 },
@@ -79,6 +81,25 @@ describe("the instances fold: lifecycle", () => {
   it("keeps the config and its health settings from ConfigApplied", () => {
     const state = after(given(config({ retries: 5, start_period: "2m" })))
     expect(state).toMatchObject({ config_hash: "h1", retries: 5, start_period_ms: 120_000 })
+  })
+
+  it("keeps the config decoded, as plain JSON that a snapshot stores and reads back as it was", () => {
+    const written = { model: { path: "m.gguf" }, server: { port: 8080 }, binary: ["llama", "serve"], healthcheck: { interval: "2s" }, logs: { max_size: "1MB" } }
+    const state = fold(given({ _tag: "ConfigApplied", config: written, hash: "h1" }))
+    expect(state.instances["a"]!.config).toEqual(written)
+    expect(state.instances["a"]!.decoded_config).toMatchObject({
+      binary: ["llama", "serve"],
+      server: { host: "127.0.0.1", port: 8080 },
+      healthcheck: { interval: 2_000, retries: 3 },
+      logs: { max_size: 1024 ** 2, keep: 5 },
+      stop_timeout: 10_000
+    })
+    expect(JSON.parse(JSON.stringify(state))).toEqual(state)
+  })
+
+  it("forgets the decoded config when the config applied next does not decode", () => {
+    const state = after(given(config({}), { _tag: "ConfigApplied", config: { model: { path: "m.gguf" } }, hash: "h2" }))
+    expect(state).toMatchObject({ config: { model: { path: "m.gguf" } }, config_hash: "h2", decoded_config: null })
   })
 
   it("records the daemon's own events apart from instances", () => {

@@ -33,9 +33,12 @@ describe("redaction", () => {
     expect(redactEvent(probed)).toBe(probed)
   })
 
-  it("hides every instance's config in a folded state", () => {
-    const state = fold([{ seq: 1, at: 1, instance: "a", event: { _tag: "ConfigApplied", config: { model: { path: "m" }, server: { port: 1 }, env: { API_KEY: "k" } }, hash: "h" } }])
-    expect(redactState(state).instances["a"]!.config).toEqual({ model: { path: "m" }, server: { port: 1 }, env: { API_KEY: "***" } })
+  it("hides every instance's config in a folded state, as written and decoded", () => {
+    const written = { model: { path: "m" }, server: { port: 1 }, args: ["--api-key", "k1"], env: { API_KEY: "k" } }
+    const state = fold([{ seq: 1, at: 1, instance: "a", event: { _tag: "ConfigApplied", config: written, hash: "h" } }])
+    expect(redactState(state).instances["a"]!.config).toEqual({ ...written, args: ["--api-key", "***"], env: { API_KEY: "***" } })
+    expect(redactState(state).instances["a"]!.decoded_config).toMatchObject({ args: ["--api-key", "***"], env: { API_KEY: "***" }, stop_timeout: 10_000 })
     expect(state.instances["a"]!.config).toMatchObject({ env: { API_KEY: "k" } })
+    expect(state.instances["a"]!.decoded_config).toMatchObject({ args: ["--api-key", "k1"], env: { API_KEY: "k" } })
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { Envelope, Event, RestartReason } from "../../src/domain/events.js"
 import { fold, newInstance } from "../../src/domain/instances.js"
-import { type Action, decideRestart, reconcile } from "../../src/domain/supervise.js"
+import { type Action, claim, decideRestart, reconcile } from "../../src/domain/supervise.js"
 
 const spawned: Event = { _tag: "ProcessSpawned", pid: 10, start_time: "1", argv: [], stdout: "o", stderr: "e" }
 const exited: Event = { _tag: "ProcessExited", pid: 10, code: 1, signal: null, uptime_ms: 5 }
@@ -117,5 +117,17 @@ describe("decideRestart", () => {
 
   it("says unhealthy when the server still runs", () => {
     expect(decideRestart(stateAfter([config({}), up, spawned, ok, bad, bad]), NOW)).toMatchObject({ reason: "unhealthy", attempt: 1 })
+  })
+})
+
+describe("claim: a server of this home that no one tracks", () => {
+  it.each<[string, ReadonlyArray<Event>, boolean, "adopt" | "stop"]>([
+    ["is adopted by an instance wanted up that has none", [up], false, "adopt"],
+    ["the same while a restart waits", [up, spawned, exited, scheduled(1, NOW)], false, "adopt"],
+    ["is stopped beside the server the daemon runs for its instance", [up, spawned], true, "stop"],
+    ["is stopped for an instance wanted down", [up, spawned, down, stopped], false, "stop"],
+    ["is stopped for an instance the journal does not know", [], false, "stop"]
+  ])("%s", (_, events, tracking, action) => {
+    expect(claim(events.length === 0 ? undefined : stateAfter(events), tracking)).toBe(action)
   })
 })

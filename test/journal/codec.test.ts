@@ -1,6 +1,6 @@
 import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { Event, type EventOf } from "../../src/domain/events.js"
+import { Event, type EventOf, spelledOut } from "../../src/domain/events.js"
 import { fromRawRowTrusted, fromRow, toColumns } from "../../src/journal/codec.js"
 
 type Probed = EventOf<"HealthProbed">
@@ -35,5 +35,22 @@ describe("fromRawRowTrusted", () => {
     ["null for a number", { ...spawnedData, pid: null }, "pid: expected number, got null"]
   ])("sends %s through the full decode, which names it", (_, data, problem) => {
     expect(fromRawRowTrusted(raw("ProcessSpawned", data))).toEqual(Either.left(expect.objectContaining({ seq: 7, type: "ProcessSpawned", problem })))
+  })
+})
+
+describe("spelledOut", () => {
+  const whole = (event: Probed) =>
+    event.reason === undefined
+      ? { result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path }
+      : { result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path, reason: event.reason }
+  const withoutReason = (event: Probed) => ({ result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path })
+  const withMore = (event: Probed) => ({ ...withoutReason(event), reason: "", extra: 1 })
+
+  it("passes a builder that writes every field of the event, and fails to compile on one that leaves one out or adds one", () => {
+    expect(spelledOut<"HealthProbed">()(whole)).toBe(whole)
+    // @ts-expect-error: `reason` is missing, as a new field of HealthProbed would be
+    spelledOut<"HealthProbed">()(withoutReason)
+    // @ts-expect-error: `extra` is not a field of HealthProbed
+    spelledOut<"HealthProbed">()(withMore)
   })
 })

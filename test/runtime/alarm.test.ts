@@ -2,7 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, TestClock } from "effect"
 import type { Envelope, Event } from "../../src/domain/events.js"
 import { type State, fold } from "../../src/domain/instances.js"
-import { decideRestart, reconcile } from "../../src/domain/supervise.js"
+import { type Input, decide } from "../../src/domain/decide.js"
+import { reconcile } from "../../src/domain/supervise.js"
 import { makeAlarm } from "../../src/runtime/alarm.js"
 
 const firedAt = (times: Array<number>) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => void times.push(now)))
@@ -53,8 +54,8 @@ describe("the alarm", () => {
 })
 
 /**
- * The backoff scheduler as the daemon runs it, over TestClock: the journal's decisions
- * (reconcile, decideRestart) and the alarm that wakes it. The server is probed ok when it starts
+ * The backoff scheduler as the daemon runs it, over TestClock: the supervisor's plan (reconcile),
+ * the decider's events and the alarm that wakes it. The server is probed ok when it starts
  * and just before it crashes, `crashAfter` ms later; the journal is an array of events stamped
  * with the test clock.
  */
@@ -69,12 +70,14 @@ const crashLoop = (restart_policy: Record<string, unknown>, crashAfter: number, 
         journal.push(envelope)
         state = fold([envelope], state)
       })
+    const decided = (input: Input) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.forEach(decide(state, input, now), ({ event }) => append(event), { discard: true }))
     const pass: Effect.Effect<void> = Effect.gen(function* () {
       const instance = state.instances["flaky"]!
       const now = yield* Clock.currentTimeMillis
       const action = reconcile(instance, now)
       if (action === "schedule") {
-        yield* append(decideRestart(instance, now))
+        yield* decided({ _tag: "Supervise", instance: "flaky" })
         return yield* pass
       }
       if (action === "spawn") {
@@ -84,7 +87,7 @@ const crashLoop = (restart_policy: Record<string, unknown>, crashAfter: number, 
         // It crashes later: its exit wakes the scheduler like the tail does.
         yield* Effect.forkDaemon(Effect.sleep(crashAfter).pipe(
           Effect.zipRight(append({ _tag: "HealthProbed", result: "ok", status: 200, latency_ms: 1, path: "/health" })),
-          Effect.zipRight(append({ _tag: "ProcessExited", pid, code: 1, signal: null, uptime_ms: crashAfter })),
+          Effect.zipRight(decided({ _tag: "Exited", instance: "flaky", pid, code: 1, signal: null, uptime_ms: crashAfter, ready: true, stderr: null })),
           Effect.zipRight(pass)
         ))
       }

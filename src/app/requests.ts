@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto"
+import { Effect, Either } from "effect"
+import { checkBinary, checkLogsDir, checkModel } from "../config/checks.js"
+import { leavesHome } from "../config/discover.js"
+import { configFile } from "../config/home.js"
+import { loadConfig } from "../config/validate.js"
+import type { Event, Requester } from "../domain/events.js"
+import type { FileFinding } from "../domain/findings.js"
+import type { State } from "../domain/instances.js"
+import { Journal } from "../journal/Journal.js"
+import { ensureDaemon } from "./daemon.js"
+
+export interface Checked {
+  readonly name: string
+  readonly raw: Readonly<Record<string, unknown>>
+  readonly hash: string
+}
+
+/**
+ * An instance's config, checked as `up` needs it (the port is the daemon's to check at spawn). The
+ * JSON that was checked is the one journaled: the file is not read a second time.
+ */
+export const checkForUp = (home: string, name: string) =>
+  Effect.gen(function* () {
+    const outside = yield* leavesHome(home, name)
+    if (outside !== undefined) return Either.left([outside])
+    const file = configFile(home, name)
+    const loaded = yield* loadConfig(file, name)
+    if (loaded.config === undefined || loaded.raw === undefined) return Either.left(loaded.findings)
+    const config = loaded.config
+    const findings = (yield* Effect.all([checkModel(home, config), checkLogsDir(file), checkBinary(home, config)])).flat()
+    if (findings.length > 0) return Either.left(findings.map((finding): FileFinding => ({ file, instance: name, ...finding })))
+    return Either.right<Checked>({ name, raw: loaded.raw, hash: createHash("sha256").update(JSON.stringify(loaded.raw)).digest("hex") })
+  })
+
+/**
+ * Appends the requests, then makes sure a daemon is there to act on them: `after`, the seq the
+ * requests follow (where to follow the journal from), and the daemon, undefined if none would start.
+ */
+export const request = (home: string, events: ReadonlyArray<{ readonly instance: string; readonly event: Event }>) =>
+  Effect.gen(function* () {
+    const journal = yield* Journal
+    const seqs = yield* journal.append(events)
+    const daemon = yield* ensureDaemon(home)
+    return { after: Math.min(...seqs) - 1, daemon }
+  })
+
+/** What asking for a start records: the config if it is new or changed, then the request. */
+export const startEvents = (state: State, checked: Checked, requester: Requester): ReadonlyArray<{ readonly instance: string; readonly event: Event }> => {
+  const instance = state.instances[checked.name]
+  const changed = instance?.config_hash !== checked.hash
+  const running = instance?.pid !== null && instance?.pid !== undefined
+  return [
+    ...(changed ? [{ instance: checked.name, event: { _tag: "ConfigApplied", config: checked.raw, hash: checked.hash } as const }] : []),
+    // A running server with a changed config is restarted to take it, as docker compose recreates.
+    { instance: checked.name, event: changed && running ? { _tag: "RestartRequested", by: requester } as const : { _tag: "StartRequested", by: requester } as const }
+  ]
+}

@@ -1,0 +1,40 @@
+import * as path from "node:path"
+import { Command } from "@effect/cli"
+import { Console, Effect } from "effect"
+import { autostartProblems } from "../../../app/autostart.js"
+import { instancesDir } from "../../../config/home.js"
+import { lintHome } from "../../../config/validate.js"
+import { ExitCode } from "../../errors.js"
+import { homeFrom, homeOption, jsonOption } from "../../options.js"
+import { bad, findingsJson, ok, printFindings, problemCount } from "../../view/findings.js"
+import { printJson } from "../../view/json.js"
+import { paint } from "../../view/palette.js"
+
+export const configLint = Command.make("lint", { home: homeOption, json: jsonOption }, (options) =>
+  Effect.gen(function* () {
+    const home = homeFrom(options.home)
+    const linted = yield* lintHome(home)
+    const findings = [...linted.findings, ...(yield* autostartProblems(home))]
+    const names = linted.instances.flatMap((checked) => (checked.instance === undefined ? [] : [checked.instance]))
+    const valid = findings.length === 0
+    if (options.json) {
+      yield* printJson({ home, valid, instances: names, findings: findingsJson(findings) })
+    } else if (valid && names.length === 0) {
+      yield* Console.log(`No instances under ${instancesDir(home)}.`)
+      yield* Console.log(paint.dim("Create one: orch init NAME --model PATH [--profile cpu|vulkan|cuda]"))
+    } else if (valid) {
+      yield* ok(`${names.length} instance${names.length === 1 ? "" : "s"}, no problems: ${names.join(", ")}`)
+    } else {
+      const broken = new Set(findings.flatMap((finding) => (finding.instance === undefined ? [] : [finding.instance]))).size
+      const others = [...new Set(findings.flatMap((finding) => (finding.instance === undefined ? [path.basename(finding.file)] : [])))]
+      const where = [...(broken > 0 ? [`${broken} instance${broken === 1 ? "" : "s"} under ${instancesDir(home)}`] : []), ...others.map((file) => `${file} of ${home}`)]
+      yield* bad(`${problemCount(findings.length)} in ${where.join(" and in ")}`)
+      yield* printFindings(findings, true)
+    }
+    if (!valid) return yield* new ExitCode({ code: 1 })
+  })
+).pipe(
+  Command.withDescription(
+    "Check every instance of the home and that no two share a port; exit 1 on any problem"
+  )
+)

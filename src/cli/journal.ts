@@ -1,8 +1,0 @@
-import { Command } from "@effect/cli"
-import { journalCheck } from "./journal-check.js"
-import { journalCompact } from "./journal-compact.js"
-
-export const journal = Command.make("journal").pipe(
-  Command.withDescription("Check and compact the event journal"),
-  Command.withSubcommands([journalCheck, journalCompact])
-)

@@ -1,0 +1,88 @@
+import { Either } from "effect"
+import { logFiles } from "../../config/home.js"
+import { buildEnv, gpuSelection, showGpuSelection } from "../../domain/argv.js"
+import { decodeInstanceConfig } from "../../domain/config.js"
+import type { InstanceState } from "../../domain/instances.js"
+import { redactConfig } from "../../domain/redact.js"
+import { humanSize } from "../../domain/size.js"
+import { sizeOf } from "../../runtime/log-rotation.js"
+import { exitText } from "../../domain/ending.js"
+import { paint } from "./palette.js"
+import { renderTable } from "./table.js"
+import { formatAge, formatTime } from "./time.js"
+
+/** Everything known of one instance, secrets hidden: what `--json` prints. */
+export const describeOf = (home: string, name: string, instance: InstanceState | undefined, onDisk: unknown, argv: ReadonlyArray<string> | null, now: number) => {
+  const raw = (instance?.config ?? onDisk ?? null) as Record<string, unknown> | null
+  const decoded = instance?.decoded_config != null ? Either.right(instance.decoded_config) : decodeInstanceConfig(raw)
+  const env = Either.match(decoded, {
+    onLeft: () => Object.keys((raw?.["env"] as Record<string, unknown> | undefined) ?? {}),
+    onRight: (config) => Object.keys(buildEnv({}, name, home, config))
+  })
+  const gpu = Either.match(decoded, {
+    onLeft: () => null,
+    onRight: (config) => ({ backend: config.gpu.backend, selected_by: showGpuSelection(gpuSelection(config)) })
+  })
+  const logs = logFiles(home, name)
+  return {
+    name,
+    status: instance?.status ?? "new",
+    desired: instance?.desired ?? null,
+    health: instance?.health ?? null,
+    health_since: instance?.health_since ?? null,
+    pid: instance?.pid ?? null,
+    started_at: instance?.pid == null ? null : instance.started_at,
+    uptime_ms: instance?.pid == null || instance.started_at === null ? null : Math.max(0, now - instance.started_at),
+    restarts: instance?.restart_count ?? 0,
+    restarts_in_a_row: instance?.attempts ?? 0,
+    max_retries: instance?.restart_policy.max_retries ?? null,
+    next_restart: instance?.next_restart ?? null,
+    last_exit: instance?.last_exit ?? null,
+    last_error: instance?.last_error ?? null,
+    config: raw === null ? null : redactConfig(raw),
+    config_hash: instance?.config_hash ?? null,
+    argv,
+    gpu,
+    env_keys: env,
+    probes: instance?.probes ?? [],
+    restart_history: instance?.restarts ?? [],
+    logs: { stdout: { path: logs.stdout, size: sizeOf(logs.stdout) ?? null }, stderr: { path: logs.stderr, size: sizeOf(logs.stderr) ?? null } }
+  }
+}
+
+export type Described = ReturnType<typeof describeOf>
+
+export const describeText = (described: Described, now: number) => {
+  const ago = (at: number | null) => (at === null ? "" : ` for ${formatAge(Math.max(0, now - at))}`)
+  const size = (bytes: number | null) => (bytes === null ? "not there yet" : humanSize(bytes))
+  const lines = [
+    paint.bold(described.name),
+    `  status     ${described.status}${described.desired === null ? " (never started)" : ` (wanted ${described.desired})`}`,
+    `  health     ${described.health ?? "-"}${described.health === null ? "" : ago(described.health_since)}`,
+    `  pid        ${described.pid ?? "-"}${described.started_at === null ? "" : `, started ${formatTime(described.started_at)}, up ${formatAge(described.uptime_ms ?? 0)}`}`,
+    `  restarts   ${described.restarts} in all, ${described.restarts_in_a_row} in a row${described.max_retries === null ? "" : ` (gives up after ${described.max_retries})`}; next ${described.next_restart === null ? "-" : `#${described.next_restart.attempt} at ${formatTime(described.next_restart.due_at)}`}`,
+    `  last exit  ${described.last_exit === null ? "-" : `${exitText(described.last_exit, "cell")} at ${formatTime(described.last_exit.at)}`}`,
+    ...(described.last_error === null ? [] : [`  why        ${described.last_error}`]),
+    `  argv       ${described.argv === null ? "- (not started yet)" : described.argv.join(" ")}`,
+    `  gpu        ${described.gpu === null ? "-" : `${described.gpu.backend}${described.gpu.selected_by === null ? "" : `, ${described.gpu.selected_by}`}`}`,
+    `  env keys   ${described.env_keys.join(", ") || "-"}`,
+    `  stdout     ${described.logs.stdout.path} (${size(described.logs.stdout.size)})`,
+    `  stderr     ${described.logs.stderr.path} (${size(described.logs.stderr.size)}: llama-server logs there)`,
+    "",
+    paint.bold(`config${described.config_hash === null ? " (on disk, not applied yet)" : " (in effect)"}, secrets hidden`),
+    described.config === null ? "  -" : JSON.stringify(described.config, null, 2).replace(/^/gm, "  ")
+  ]
+  if (described.probes.length > 0) {
+    lines.push("", paint.bold(`last ${described.probes.length} probes`), renderTable(
+      [{ header: "time" }, { header: "result" }, { header: "status" }, { header: "latency" }, { header: "path" }, { header: "reason", wrap: true }],
+      described.probes.map((probe) => [formatTime(probe.at), probe.result, probe.status === null ? "-" : String(probe.status), `${probe.latency_ms} ms`, probe.path, probe.reason ?? ""])
+    ))
+  }
+  if (described.restart_history.length > 0) {
+    lines.push("", paint.bold("restarts"), renderTable(
+      [{ header: "when" }, { header: "attempt" }, { header: "why" }, { header: "exit" }, { header: "delay" }],
+      described.restart_history.map((restart) => [formatTime(restart.at), String(restart.attempt), restart.reason, exitText(restart.exit, "cell"), `${restart.delay_ms} ms`])
+    ))
+  }
+  return lines.join("\n")
+}
