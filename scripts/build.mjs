@@ -15,9 +15,9 @@ const common = {
   logLevel: "warning"
 }
 
-// Bundled: an unbundled Effect CLI took 870 ms to start here, a bundle 229 ms. `orch` itself is
-// a launcher of a few lines that loads the full CLI, or for `orch ps` a bundle without the CLI
-// framework (about half the start-up of the full one; bench/RESULTS.md).
+// Bundled: an unbundled Effect CLI starts several times slower. `orch` itself is a launcher of a
+// few lines that loads the full CLI, or for `orch ps` a bundle without the CLI framework, which
+// starts faster still (bench/RESULTS.md).
 await Promise.all([
   build({ ...common, entryPoints: ["src/main.ts"], outfile: "dist/orch-cli.cjs" }),
   build({ ...common, entryPoints: ["src/launcher/fast-ps.ts"], outfile: "dist/orch-ps.cjs" }),

@@ -8,7 +8,7 @@ import { parseFastPs } from "./fast-argv.js"
  * `orch` itself: loads the full CLI, or for `orch ps` (run all day, and from scripts) a bundle
  * without the CLI framework. Most of a cold start is V8 compiling the bundle, so the compiled code
  * is kept in dist/.v8-cache (V8's code cache; Node 20 has no module compile cache of its own) and
- * reused while the bundle and node are the same: 230 → 150 ms for `orch ps` (bench/RESULTS.md).
+ * reused while the bundle and node are the same (how much that saves: bench/RESULTS.md).
  * Where dist is not writable, everything works, only slower.
  */
 const load = (bundle: string) => {
