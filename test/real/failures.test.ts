@@ -52,13 +52,13 @@ describe("the real llama-server, when things go wrong", () => {
       ])))
       expect(orch(["daemon", "start", "--home", home]).code).toBe(0)
       // Three tries: llama.cpp logs from a worker thread, and once in a while (seen in CI, and by
-      // hand on a busy machine) its last lines never reach the file before it exits.
+      // hand on a busy machine) its last lines, or all of them, never reach the file before it exits.
       const failed = await waitFor(async () => {
         const found = types(home, "raced").filter((event) => event.type === "SpawnFailed")
         return found.length >= 3 ? found : undefined
       }, 15_000)
       for (const attempt of failed) {
-        expect(attempt.data["reason"]).toMatch(/^it exited with code 1 before it was ready: /)
+        expect(attempt.data["reason"]).toMatch(/^it exited with code 1 before it was ready(: |$)/)
         expect(attempt.data["config_error"]).toBe(false)
       }
       const bind = new RegExp(`srv +start: couldn't bind HTTP server socket, hostname: 127\\.0\\.0\\.1, port: ${taken} \\| srv +operator\\(\\)`)
