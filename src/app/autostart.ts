@@ -1,5 +1,5 @@
 import * as fs from "node:fs"
-import { Effect, Either } from "effect"
+import { Clock, Effect, Either } from "effect"
 import { discoverInstances } from "../config/discover.js"
 import { autostartFile } from "../config/home.js"
 import { readJsonFile } from "../config/read.js"
@@ -66,6 +66,6 @@ export const requestInOrder = <E, R, E2, R2>(
         yield* report.waiting(start)
         yield* Effect.sleep(start.delay_ms)
       }
-      yield* append(startEvents(yield* currentState, checked, "autostart"))
+      yield* append(startEvents(yield* currentState, checked, "autostart", yield* Clock.currentTimeMillis))
       yield* report.requested(start)
     }), { discard: true })

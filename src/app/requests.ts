@@ -4,6 +4,7 @@ import { checkBinary, checkLogsDir, checkModel } from "../config/checks.js"
 import { leavesHome } from "../config/discover.js"
 import { configFile } from "../config/home.js"
 import { loadConfig } from "../config/validate.js"
+import { type Decided, decide } from "../domain/decide.js"
 import type { Event, Requester } from "../domain/events.js"
 import type { FileFinding } from "../domain/findings.js"
 import type { State } from "../domain/instances.js"
@@ -45,14 +46,6 @@ export const request = (home: string, events: ReadonlyArray<{ readonly instance:
     return { after: Math.min(...seqs) - 1, daemon }
   })
 
-/** What asking for a start records: the config if it is new or changed, then the request. */
-export const startEvents = (state: State, checked: Checked, requester: Requester): ReadonlyArray<{ readonly instance: string; readonly event: Event }> => {
-  const instance = state.instances[checked.name]
-  const changed = instance?.config_hash !== checked.hash
-  const running = instance?.pid !== null && instance?.pid !== undefined
-  return [
-    ...(changed ? [{ instance: checked.name, event: { _tag: "ConfigApplied", config: checked.raw, hash: checked.hash } as const }] : []),
-    // A running server with a changed config is restarted to take it, as docker compose recreates.
-    { instance: checked.name, event: changed && running ? { _tag: "RestartRequested", by: requester } as const : { _tag: "StartRequested", by: requester } as const }
-  ]
-}
+/** What asking for a start records, as the decider says (the config if new or changed, then the request). */
+export const startEvents = (state: State, checked: Checked, by: Requester, now: number): ReadonlyArray<Decided> =>
+  decide(state, { _tag: "Up", instance: checked.name, config: checked.raw, hash: checked.hash, by }, now)

@@ -7,6 +7,7 @@ import { withJournal } from "../../app/journal.js"
 import { request } from "../../app/requests.js"
 import { type Progress, waitFor } from "../../app/wait.js"
 import { daemonLog, journalFile } from "../../config/home.js"
+import { decide } from "../../domain/decide.js"
 import type { Event, Requester } from "../../domain/events.js"
 import type { FileFinding } from "../../domain/findings.js"
 import type { InstanceState } from "../../domain/instances.js"
@@ -107,7 +108,7 @@ export interface RequestOptions {
 /** `down` and `restart`: record one request per instance, then follow the journal until done. */
 export const requestAndWait = (
   options: RequestOptions,
-  tag: "StopRequested" | "RestartRequested",
+  ask: "Down" | "Restart",
   outcome: (requestedAt: number) => (instance: InstanceState, now: number) => Outcome
 ) =>
   Effect.gen(function* () {
@@ -120,7 +121,8 @@ export const requestAndWait = (
         const names = given ?? Object.keys((yield* currentState).instances).sort()
         if (names.length === 0) return yield* Console.log("No instances.")
         const requestedAt = yield* Clock.currentTimeMillis
-        const after = yield* requested(home, names.map((instance) => ({ instance, event: { _tag: tag, by } })), tag === "StopRequested")
+        const state = yield* currentState
+        const after = yield* requested(home, names.flatMap((instance) => decide(state, { _tag: ask, instance, by }, requestedAt)), ask === "Down")
         if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
         yield* watch(home, names, after, options.timeout, outcome(requestedAt), false)
       })

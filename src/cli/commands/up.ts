@@ -30,7 +30,7 @@ export const up = Command.make(
         Effect.gen(function* () {
           const state = yield* currentState
           const requestedAt = yield* Clock.currentTimeMillis
-          const events = checked.flatMap((result) => startEvents(state, Either.getOrThrow(result), by))
+          const events = checked.flatMap((result) => startEvents(state, Either.getOrThrow(result), by, requestedAt))
           const after = yield* requested(home, events, false)
           if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
           yield* watch(home, names, after, options.timeout, healthySince(requestedAt, false), false)
