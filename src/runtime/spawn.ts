@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import { Data, Effect } from "effect"
 import { checkModel, resolveCommand } from "../config/checks.js"
 import { leavesHome } from "../config/discover.js"
+import { notAFile } from "../config/file-kind.js"
 import { logFiles } from "../config/home.js"
 import { probePort } from "../config/port.js"
 import { buildArgv, buildEnv } from "../domain/argv.js"
@@ -44,11 +45,16 @@ const preflight = (home: string, config: InstanceConfig, command: string, env: N
     return resolved
   })
 
-const isFifo = (file: string) => {
+/**
+ * What stands at a log's path if it is not a file. Nothing yet is fine (the spawn makes it); a
+ * path that cannot be looked at is left to the open, which says why.
+ */
+const notALogFile = (file: string) => {
   try {
-    return fs.statSync(file).isFIFO()
+    const stat = fs.statSync(file, { throwIfNoEntry: false })
+    return stat === undefined ? undefined : notAFile(stat)
   } catch {
-    return false
+    return undefined
   }
 }
 
@@ -81,8 +87,10 @@ export const spawnServer = (home: string, name: string, config: InstanceConfig) 
     if (outside !== undefined) return yield* new SpawnRefused({ reason: outside.problem, configError: true })
     const logs = logFiles(home, name)
     // Opening a FIFO to write waits for a reader, and the open is synchronous: the whole daemon would stop.
-    const fifo = [logs.stdout, logs.stderr].find(isFifo)
-    if (fifo !== undefined) return yield* new SpawnRefused({ reason: `the log file ${fifo} is a FIFO, not a file`, configError: false })
+    for (const file of [logs.stdout, logs.stderr]) {
+      const kind = notALogFile(file)
+      if (kind !== undefined) return yield* new SpawnRefused({ reason: `the log file ${file} is ${kind}, not a file`, configError: false })
+    }
     const opened = yield* Effect.try({
       try: () => {
         fs.mkdirSync(logs.dir, { recursive: true })
