@@ -196,5 +196,9 @@ export const InstanceConfig = Schema.Struct({
 export type InstanceConfig = typeof InstanceConfig.Type
 export type InstanceConfigInput = typeof InstanceConfig.Encoded
 
-/** The one decoder of an instance config, for every place that holds one as written. */
+/**
+ * The one decoder of an instance config that was checked when it was applied: the fold's, and
+ * ps's and describe's for a config on disk. Checking one as written, strictly and with findings,
+ * is lint.ts's `decodeConfig`.
+ */
 export const decodeInstanceConfig = Schema.decodeUnknownEither(InstanceConfig)
