@@ -1,4 +1,4 @@
-import { Cause, Clock, Effect } from "effect"
+import { Cause, Clock, Context, Effect, Layer, type Scope } from "effect"
 import { Client, type Dispatcher, errors } from "undici"
 import type { InstanceConfig } from "../domain/config.js"
 import type { EventOf } from "../domain/events.js"
@@ -130,3 +130,18 @@ export const makeProber = (name: string, config: InstanceConfig) =>
     })
     return probe
   })
+
+/**
+ * How the daemon probes a server: a live layer over HTTP (makeProber) and an in-memory one that
+ * answers from a fake server's script (prober-memory.ts), so that a daemon run in a test sees its
+ * servers load, turn healthy or hang.
+ */
+export class Prober extends Context.Tag("llama-orch/Prober")<
+  Prober,
+  {
+    /** One instance's probe, kept for as long as the scope (its connection lives there). */
+    readonly make: (name: string, config: InstanceConfig) => Effect.Effect<Effect.Effect<Probed>, never, Scope.Scope>
+  }
+>() {}
+
+export const ProberLive = Layer.succeed(Prober, Prober.of({ make: makeProber }))

@@ -21,6 +21,11 @@ export interface Script {
   readonly stopMs?: number
   /** Lines it writes to its stderr log as it starts. */
   readonly stderr?: ReadonlyArray<string>
+  /**
+   * How it answers its health check (prober-memory.ts): "Loading model" for `loadMs` after it
+   * starts, then ok; from `hangAfterMs` after it starts, not at all, as a wedged server.
+   */
+  readonly health?: { readonly loadMs?: number; readonly hangAfterMs?: number }
 }
 
 export interface Marker {
@@ -30,6 +35,9 @@ export interface Marker {
 
 export interface MemoryProcess extends Identity {
   readonly marker: Marker | undefined
+  readonly script: Script
+  /** When it started, on the Clock. */
+  readonly startedAt: number
   /** The signals it was sent while it ran, at their Clock times. */
   readonly received: ReadonlyArray<{ readonly signal: string; readonly at: number }>
   /** How it ended; undefined while it runs. */
@@ -38,7 +46,6 @@ export interface MemoryProcess extends Identity {
 }
 
 interface Fake extends MemoryProcess {
-  readonly script: Script
   readonly received: Array<{ readonly signal: string; readonly at: number }>
   status: ExitStatus | undefined
   terminating: boolean
@@ -133,9 +140,11 @@ export class MemoryMachine extends Context.Tag("llama-orch/MemoryMachine")<
           if (options.pid !== undefined && runningByPid.has(options.pid)) return yield* Effect.dieMessage(`pid ${options.pid} is running already`)
           let pid = options.pid
           while (pid === undefined || runningByPid.has(pid)) pid = nextPid++
+          const startedAt = yield* Clock.currentTimeMillis
           const fake: Fake = {
             pid,
-            startTime: `${yield* Clock.currentTimeMillis}.${++serial}`,
+            startTime: `${startedAt}.${++serial}`,
+            startedAt,
             marker: options.marker,
             script: options.script,
             received: [],
