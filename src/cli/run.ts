@@ -3,13 +3,16 @@ import { NodeContext } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
 import { isUserError, userMessage } from "../app/messages.js"
 import { EXIT_CANNOT_START } from "../domain/service.js"
+import { ProberLive } from "../runtime/prober.js"
+import { ProcessesLive } from "../runtime/processes-live.js"
 import { orch } from "./commands/orch.js"
 import { VERSION } from "./version.js"
 import { paint, withPlainConsoleIfNoColor } from "./view/palette.js"
 
 const cli = Command.run(orch, { name: "orch", version: VERSION })
 
-export const CliLive = Layer.mergeAll(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }))
+/** Every service the commands use, live: wired once, here. */
+export const CliLive = Layer.mergeAll(NodeContext.layer, CliConfig.layer({ showBuiltIns: false }), ProcessesLive, ProberLive)
 
 const report = (message: { readonly message: string; readonly hint: string }, code: number) =>
   Console.error(`${paint.red("error:")} ${message.message}\n${paint.dim(`hint: ${message.hint}`)}`).pipe(Effect.as(code))

@@ -1,10 +1,8 @@
 import { Command, Options } from "@effect/cli"
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect } from "effect"
 import { withJournal } from "../../../app/journal.js"
 import { tuneDaemonHeap } from "../../../runtime/daemon-env.js"
 import { runDaemon } from "../../../runtime/daemon.js"
-import { ProberLive } from "../../../runtime/prober.js"
-import { ProcessesLive } from "../../../runtime/processes-live.js"
 import { ExitCode } from "../../errors.js"
 import { homeFrom, homeOption } from "../../options.js"
 import { VERSION } from "../../version.js"
@@ -18,7 +16,7 @@ export const run = Command.make("run", { home: homeOption, autostart: autostartO
   const home = homeFrom(options.home)
   const daemon = Effect.sync(tuneDaemonHeap).pipe(
     Effect.zipRight(options.autostart ? Effect.fork(autostartInDaemon(home)) : Effect.void),
-    Effect.zipRight(runDaemon(home, VERSION).pipe(Effect.provide(Layer.merge(ProcessesLive, ProberLive))))
+    Effect.zipRight(runDaemon(home, VERSION))
   )
   return withJournal(home, "write")(daemon).pipe(
     // Another daemon holds the home: that is the state asked for, so exit 0.
