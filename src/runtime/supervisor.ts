@@ -1,6 +1,6 @@
 import { Clock, Effect, Either, Layer, Stream } from "effect"
 import { decide } from "../domain/decide.js"
-import { fold } from "../domain/instances.js"
+import { type State, fold } from "../domain/instances.js"
 import { reconcile } from "../domain/supervise.js"
 import { makeAlarm } from "./alarm.js"
 import { DaemonState } from "./daemon-state.js"
@@ -10,6 +10,14 @@ const make = Effect.gen(function* () {
   const daemon = yield* DaemonState
   const servers = yield* Servers
   const { busy, folded, journal } = daemon
+
+  /** What the restart policy says of a server that exited or turned unhealthy: recorded, its seq. */
+  const supervise = Effect.fn("Supervisor.supervise")(
+    function* (state: State, name: string, now: number) {
+      return yield* daemon.recordDecided(decide(state, { _tag: "Supervise", instance: name }, now))
+    },
+    (effect, _state, name) => Effect.annotateLogs(effect, { instance: name })
+  )
 
   /** The next restart that falls due wakes the supervisor then. */
   const alarm = yield* makeAlarm
@@ -31,7 +39,7 @@ const make = Effect.gen(function* () {
       }
       busy.set(instance.name, Number.POSITIVE_INFINITY)
       const act =
-        action === "spawn" ? servers.spawn(instance) : action === "stop" ? servers.stop(instance) : daemon.recordDecided(decide(state, { _tag: "Supervise", instance: instance.name }, now))
+        action === "spawn" ? servers.spawn(instance) : action === "stop" ? servers.stop(instance) : supervise(state, instance.name, now)
       yield* Effect.forkDaemon(
         act.pipe(
           Effect.tap((seq) => Effect.sync(() => busy.set(instance.name, seq))),
