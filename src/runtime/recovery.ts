@@ -7,8 +7,9 @@ import { Servers } from "./servers.js"
 /**
  * When the daemon looks again for marked servers that no one tracks: a child caught between fork
  * and exec when the last daemon died is invisible to the first look until it execs, which takes
- * it milliseconds, seconds on a machine under load. At 1, 2, 4, 8, 16 and 32 s, then no more: a
- * look reads every process's environment, which every 2 s stretched probes (bench probes).
+ * it milliseconds, seconds on a machine under load. Each look waits 1 s and then this schedule's
+ * doubling gap after the one before: at 1, 3, 6, 11, 20 and 37 s after the start, then no more
+ * (a look reads every process's environment, which every 2 s stretched probes: bench/RESULTS.md).
  * Before every spawn the daemon looks too.
  */
 const ORPHAN_LOOKS = Schedule.exponential("1 second").pipe(Schedule.intersect(Schedule.recurs(5)))

@@ -226,3 +226,253 @@ describe("the daemon in-process: a crash and the next daemon (issue 15)", () => 
         expect(yield* stateOf("chat")).toMatchObject({ status: "stopped", pid: null })
       })))
 })
+
+/** A daemon that dies at `point` while it takes over what the last one left (recovery, before its first pass). */
+const startDaemonDyingAt = (home: string, point: "adopting" | "losing") =>
+  Effect.gen(function* () {
+    const machine = yield* MemoryMachine
+    yield* machine.crashAt(point)
+    const dying = yield* startDaemon(home)
+    yield* machine.crashed
+    yield* Scope.close(dying, Exit.void)
+  })
+
+/** A daemon that ran chat's server and ended, leaving it running for the next one, as daemon.ts says they do. */
+const leftRunning = (home: string, config: Record<string, unknown> = {}) =>
+  Effect.gen(function* () {
+    const first = yield* startDaemon(home)
+    yield* request("chat", config)
+    yield* until("spawned", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessSpawned")))
+    const [server] = yield* running
+    yield* Scope.close(first, Exit.void)
+    return server!
+  })
+
+describe("the daemon in-process: a crash after the record, or while taking over", () => {
+  it.effect("a daemon killed after recording ProcessStopped of a stop: the next one starts nothing and nothing runs", () =>
+    withMachine((home) =>
+      Effect.gen(function* () {
+        const machine = yield* MemoryMachine
+        const journal = yield* Journal
+        const first = yield* startDaemon(home)
+        yield* request("chat", {})
+        yield* until("spawned", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessSpawned")))
+        yield* machine.crashAt("stopped")
+        yield* Effect.orDie(journal.append([on("chat", { _tag: "StopRequested", by: "cli" })]))
+        yield* machine.crashed
+        yield* Scope.close(first, Exit.void)
+        const recorded = ["ConfigApplied", "StartRequested", "ProcessSpawned", "StopRequested", "ProcessStopped"]
+        expect(yield* lifecycle("chat")).toEqual(recorded)
+
+        yield* startDaemon(home)
+        // Past every look for orphans and any restart delay: nothing was left to find, nothing is wanted.
+        yield* advance(60_000)
+        expect(yield* lifecycle("chat")).toEqual(recorded)
+        expect(yield* running).toEqual([])
+        expect(yield* stateOf("chat")).toMatchObject({ desired: "down", status: "stopped", pid: null })
+      })))
+
+  it.effect("a daemon killed after recording ProcessStopped of a restart, before the new spawn: the next one starts exactly one server", () =>
+    withMachine((home) =>
+      Effect.gen(function* () {
+        const machine = yield* MemoryMachine
+        const journal = yield* Journal
+        const first = yield* startDaemon(home)
+        yield* request("chat", {})
+        yield* until("spawned", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessSpawned")))
+        const [old] = yield* running
+        yield* machine.crashAt("stopped")
+        yield* Effect.orDie(journal.append([on("chat", { _tag: "RestartRequested", by: "cli" })]))
+        yield* machine.crashed
+        yield* Scope.close(first, Exit.void)
+        expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned", "RestartRequested", "ProcessStopped"])
+        expect(yield* running).toEqual([])
+
+        yield* startDaemon(home)
+        yield* until("spawned again", Effect.map(eventsOf("chat"), (all) => tagged(all, "ProcessSpawned").length === 2))
+        yield* advance(60_000)
+        expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned", "RestartRequested", "ProcessStopped", "ProcessSpawned"])
+        const [server] = yield* running
+        expect(yield* running).toHaveLength(1)
+        expect(server!.pid).not.toBe(old!.pid)
+        expect(yield* stateOf("chat")).toMatchObject({ desired: "up", status: "running", health: "healthy", pid: server!.pid })
+      })))
+
+  it.effect("a daemon killed while adopting, before ProcessAdopted: the next one adopts the same server, once", () =>
+    withMachine((home) =>
+      Effect.gen(function* () {
+        const server = yield* leftRunning(home)
+        yield* startDaemonDyingAt(home, "adopting")
+        expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned"])
+
+        yield* startDaemon(home)
+        yield* until("adopted", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessAdopted")))
+        // Past every look for orphans: the server it adopted is tracked, not an orphan to take over again.
+        yield* advance(60_000)
+        expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned", "ProcessAdopted"])
+        expect(yield* running).toEqual([server])
+        expect(server.received).toEqual([])
+        expect(yield* stateOf("chat")).toMatchObject({ status: "running", health: "healthy", pid: server.pid })
+      })))
+
+  it.effect("a daemon killed before recording ProcessLost: the next one records it once and starts a server after the restart delay", () =>
+    withMachine((home) =>
+      Effect.gen(function* () {
+        const machine = yield* MemoryMachine
+        const server = yield* leftRunning(home, { restart_policy: { initial_delay: "2s" } })
+        // It ends while no daemon watches.
+        expect(yield* machine.kill(server.pid)).toBe(true)
+        yield* startDaemonDyingAt(home, "losing")
+        expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned"])
+
+        yield* startDaemon(home)
+        yield* until("restart scheduled", Effect.map(lifecycle("chat"), (tags) => tags.includes("RestartScheduled")))
+        yield* advance(2_000)
+        yield* until("spawned again", Effect.map(eventsOf("chat"), (all) => tagged(all, "ProcessSpawned").length === 2))
+        yield* advance(60_000)
+        const all = yield* eventsOf("chat")
+        expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned", "ProcessLost", "RestartScheduled", "ProcessSpawned"])
+        expect(tagged(all, "ProcessLost").map((envelope) => envelope.event.pid)).toEqual([server.pid])
+        const [scheduled] = tagged(all, "RestartScheduled")
+        expect(scheduled!.event).toMatchObject({ attempt: 1, delay_ms: 2_000 })
+        const respawn = tagged(all, "ProcessSpawned")[1]!
+        expect(respawn.at).toBe(scheduled!.event.due_at)
+        expect((yield* running).map((process) => process.pid)).toEqual([respawn.event.pid])
+        expect(yield* stateOf("chat")).toMatchObject({ status: "running", health: "healthy", pid: respawn.event.pid })
+      })))
+})
+
+/**
+ * When recovery looks again for marked servers no one tracks, in ms after the daemon's start:
+ * each look waits 1 s and then the schedule's doubling gap after the one before (recovery.ts).
+ */
+const LOOKS = [1_000, 3_000, 6_000, 11_000, 20_000, 37_000]
+/** The first look after `at`. */
+const lookAfter = (at: number) => LOOKS.find((look) => look > at)!
+
+/** The clock moved on to `at`, exactly. */
+const advanceTo = (at: number) => Effect.flatMap(TestClock.currentTimeMillis, (now) => advance(at - now))
+
+const stoppedOf = (instance: string, pid: number) =>
+  Effect.map(eventsOf(instance), (all) => tagged(all, "ProcessStopped").filter((envelope) => envelope.event.pid === pid))
+
+/**
+ * A daemon past its start-up look, which a server added from now on cannot meet: a leftover of an
+ * instance no one wants, there before it, is stopped by that look.
+ */
+const startDaemonLooked = (home: string) =>
+  Effect.gen(function* () {
+    const machine = yield* MemoryMachine
+    const leftover = yield* machine.addForeign({ marker: { home, instance: "leftover" } })
+    const scope = yield* startDaemon(home)
+    yield* until("the start-up look", Effect.map(stoppedOf("leftover", leftover.pid), (stopped) => stopped.length > 0))
+    // Time for recovery to fork its later looks, whose first wait counts from start-up.
+    yield* settle
+    return scope
+  })
+
+describe("the daemon in-process: servers that show their markers after start-up", () => {
+  it.effect("looks again at each of its looks, and after the last not at all: such a server is then left alone until a spawn of its instance looks", () =>
+    withMachine((home) =>
+      Effect.gen(function* () {
+        const machine = yield* MemoryMachine
+        yield* startDaemonLooked(home)
+        // One not wanted up appears just after each look (or before the first): the next look stops it, none before.
+        for (const look of LOOKS) {
+          const late = yield* machine.addForeign({ marker: { home, instance: "late" } })
+          yield* advanceTo(look - 1)
+          expect(late.status, `not before the look at ${look} ms`).toBeUndefined()
+          yield* advanceTo(look)
+          yield* until(`stopped at ${look} ms`, Effect.map(stoppedOf("late", late.pid), (stopped) => stopped.length > 0))
+          expect((yield* stoppedOf("late", late.pid)).map((envelope) => envelope.at)).toEqual([look])
+          expect(late.status).toEqual({ code: 0, signal: null })
+        }
+        const last = yield* machine.addForeign({ marker: { home, instance: "late" } })
+        yield* advanceTo(LOOKS.at(-1)! + 3_000)
+        const after = yield* machine.addForeign({ marker: { home, instance: "other" } })
+        yield* advance(120_000)
+        expect([last.received, after.received]).toEqual([[], []])
+        expect((yield* lifecycle("late")).filter((tag) => tag === "ProcessStopped")).toHaveLength(LOOKS.length)
+        expect(yield* lifecycle("other")).toEqual([])
+
+        // Its instance asked up: the spawn's own look finds it, and takes it instead of starting a second.
+        yield* request("other", {})
+        yield* until("adopted", Effect.map(lifecycle("other"), (tags) => tags.includes("ProcessAdopted")))
+        expect(yield* lifecycle("other")).toEqual(["ConfigApplied", "StartRequested", "ProcessAdopted"])
+        expect(tagged(yield* eventsOf("other"), "ProcessAdopted")[0]!.event.pid).toBe(after.pid)
+        expect((yield* running).map((process) => process.pid)).toEqual([last.pid, after.pid])
+      })))
+
+  it.effect("stops one of an instance not wanted up at the next look", () =>
+    withMachine((home) =>
+      Effect.gen(function* () {
+        const machine = yield* MemoryMachine
+        yield* startDaemonLooked(home)
+        yield* advanceTo(1_500)
+        const late = yield* machine.addForeign({ marker: { home, instance: "idle" } })
+        yield* advanceTo(lookAfter(1_500))
+        yield* until("stopped", Effect.map(stoppedOf("idle", late.pid), (stopped) => stopped.length > 0))
+        expect(tagged(yield* eventsOf("idle"), "ProcessStopped").map((envelope) => [envelope.at, envelope.event.pid, envelope.event.how])).toEqual([
+          [lookAfter(1_500), late.pid, "graceful"]
+        ])
+        expect(late.received.map((received) => received.signal)).toEqual(["SIGTERM"])
+        expect(yield* running).toEqual([])
+      })))
+
+  it.effect("stops one of an instance that runs its own server at the next look; its own runs on, tracked and probed", () =>
+    withMachine((home) =>
+      Effect.gen(function* () {
+        const machine = yield* MemoryMachine
+        yield* startDaemon(home)
+        yield* request("chat", { healthcheck: { interval: "1s" } })
+        // Spawned by the supervisor, which is built only once recovery has forked its looks.
+        yield* until("spawned", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessSpawned")))
+        const [own] = yield* running
+        yield* advanceTo(1_500)
+        const late = yield* machine.addForeign({ marker: { home, instance: "chat" } })
+        const look = lookAfter(1_500)
+        yield* advanceTo(look)
+        yield* until("stopped", Effect.map(stoppedOf("chat", late.pid), (stopped) => stopped.length > 0))
+        // Past every later look: its own server is no orphan to any of them.
+        yield* advance(60_000)
+        const all = yield* eventsOf("chat")
+        expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned", "ProcessStopped"])
+        expect(tagged(all, "ProcessStopped").map((envelope) => [envelope.at, envelope.event.pid])).toEqual([[look, late.pid]])
+        expect(late.status).toEqual({ code: 0, signal: null })
+        expect(own!.received).toEqual([])
+        expect(yield* running).toEqual([own])
+        expect(yield* stateOf("chat")).toMatchObject({ status: "running", health: "healthy", pid: own!.pid })
+        // Probed still, after the stop.
+        expect(tagged(all, "HealthProbed").filter((envelope) => envelope.at > look + 1_000).length).toBeGreaterThan(0)
+        // Tracked still: its end is seen and recorded as its exit.
+        yield* machine.kill(own!.pid)
+        yield* until("exited", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessExited")))
+        expect(tagged(yield* eventsOf("chat"), "ProcessExited").map((envelope) => envelope.event.pid)).toEqual([own!.pid])
+      })))
+
+  it.effect("adopts one of an instance wanted up with no server at the next look: its pending restart starts no second", () =>
+    withMachine((home) =>
+      Effect.gen(function* () {
+        const machine = yield* MemoryMachine
+        const server = yield* leftRunning(home, { restart_policy: { initial_delay: "10s" } })
+        yield* machine.kill(server.pid)
+        // The next daemon starts at the same instant: its looks count from there.
+        const start = yield* TestClock.currentTimeMillis
+        yield* startDaemon(home)
+        yield* until("restart scheduled", Effect.map(lifecycle("chat"), (tags) => tags.includes("RestartScheduled")))
+        yield* advanceTo(start + 1_500)
+        // A child of the dead daemon that execs only now.
+        const late = yield* machine.addForeign({ marker: { home, instance: "chat" } })
+        const look = start + lookAfter(1_500)
+        yield* advanceTo(look)
+        yield* until("adopted", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessAdopted")))
+        // Past the restart's due time, and every look.
+        yield* advance(60_000)
+        const all = yield* eventsOf("chat")
+        expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned", "ProcessLost", "RestartScheduled", "ProcessAdopted"])
+        expect(tagged(all, "ProcessAdopted").map((envelope) => [envelope.at, envelope.event.pid])).toEqual([[look, late.pid]])
+        expect(late.received).toEqual([])
+        expect(yield* running).toEqual([late])
+        expect(yield* stateOf("chat")).toMatchObject({ status: "running", health: "healthy", pid: late.pid, next_restart: null })
+      })))
+})
