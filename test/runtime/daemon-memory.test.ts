@@ -248,19 +248,27 @@ const leftRunning = (home: string, config: Record<string, unknown> = {}) =>
     return server!
   })
 
+/** A daemon that runs chat's server, is asked to stop or restart it, and dies once it recorded the stop. The server it ran. */
+const diesAfterRecordingStop = (home: string, asked: "StopRequested" | "RestartRequested") =>
+  Effect.gen(function* () {
+    const machine = yield* MemoryMachine
+    const journal = yield* Journal
+    const first = yield* startDaemon(home)
+    yield* request("chat", {})
+    yield* until("spawned", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessSpawned")))
+    const [server] = yield* running
+    yield* machine.crashAt("stopped")
+    yield* Effect.orDie(journal.append([on("chat", { _tag: asked, by: "cli" })]))
+    yield* machine.crashed
+    yield* Scope.close(first, Exit.void)
+    return server!
+  })
+
 describe("the daemon in-process: a crash after the record, or while taking over", () => {
   it.effect("a daemon killed after recording ProcessStopped of a stop: the next one starts nothing and nothing runs", () =>
     withMachine((home) =>
       Effect.gen(function* () {
-        const machine = yield* MemoryMachine
-        const journal = yield* Journal
-        const first = yield* startDaemon(home)
-        yield* request("chat", {})
-        yield* until("spawned", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessSpawned")))
-        yield* machine.crashAt("stopped")
-        yield* Effect.orDie(journal.append([on("chat", { _tag: "StopRequested", by: "cli" })]))
-        yield* machine.crashed
-        yield* Scope.close(first, Exit.void)
+        yield* diesAfterRecordingStop(home, "StopRequested")
         const recorded = ["ConfigApplied", "StartRequested", "ProcessSpawned", "StopRequested", "ProcessStopped"]
         expect(yield* lifecycle("chat")).toEqual(recorded)
 
@@ -275,16 +283,7 @@ describe("the daemon in-process: a crash after the record, or while taking over"
   it.effect("a daemon killed after recording ProcessStopped of a restart, before the new spawn: the next one starts exactly one server", () =>
     withMachine((home) =>
       Effect.gen(function* () {
-        const machine = yield* MemoryMachine
-        const journal = yield* Journal
-        const first = yield* startDaemon(home)
-        yield* request("chat", {})
-        yield* until("spawned", Effect.map(lifecycle("chat"), (tags) => tags.includes("ProcessSpawned")))
-        const [old] = yield* running
-        yield* machine.crashAt("stopped")
-        yield* Effect.orDie(journal.append([on("chat", { _tag: "RestartRequested", by: "cli" })]))
-        yield* machine.crashed
-        yield* Scope.close(first, Exit.void)
+        const old = yield* diesAfterRecordingStop(home, "RestartRequested")
         expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned", "RestartRequested", "ProcessStopped"])
         expect(yield* running).toEqual([])
 
@@ -294,7 +293,7 @@ describe("the daemon in-process: a crash after the record, or while taking over"
         expect(yield* lifecycle("chat")).toEqual(["ConfigApplied", "StartRequested", "ProcessSpawned", "RestartRequested", "ProcessStopped", "ProcessSpawned"])
         const [server] = yield* running
         expect(yield* running).toHaveLength(1)
-        expect(server!.pid).not.toBe(old!.pid)
+        expect(server!.pid).not.toBe(old.pid)
         expect(yield* stateOf("chat")).toMatchObject({ desired: "up", status: "running", health: "healthy", pid: server!.pid })
       })))
 
