@@ -58,6 +58,17 @@ const signature = (file: string) => {
   }
 }
 
+/** How much of the start of a file and its copy is compared to tell whether the file was emptied since. */
+const PREFIX = 4_096
+
+/** Whether `file` still holds, at its start, all that `.1` holds: copied, but not emptied yet. */
+const stillBeginsWithCopy = (file: string, size: number) => {
+  const copySize = sizeOf(`${file}.1`) ?? 0
+  if (copySize === 0 || size < copySize) return false
+  const length = Math.min(copySize, PREFIX)
+  return readRange(file, 0, length).equals(readRange(`${file}.1`, 0, length))
+}
+
 /**
  * Follows a log the daemon rotates by copy-truncate. A rotation shows as a new `.1` (the file
  * itself may have grown past our offset again by the time we look): what we had not read yet
@@ -70,7 +81,9 @@ export const followFrom = (file: string, offset: number): Follower => {
     next: () => {
       const size = sizeOf(file) ?? 0
       const copyNow = signature(`${file}.1`)
-      if (copyNow !== copy) {
+      // A new copy, and the file not emptied yet (the daemon copies, then truncates): it is still
+      // the file we were reading, its start what was copied. Read on; the rotation is taken once whole.
+      if (copyNow !== copy && !stillBeginsWithCopy(file, size)) {
         copy = copyNow
         const missed = readRange(`${file}.1`, at, sizeOf(`${file}.1`) ?? 0)
         at = 0

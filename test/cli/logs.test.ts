@@ -48,6 +48,21 @@ describe("reading logs", () => {
     expect(follower.next().toString()).toBe("five\n")
     expect(fs.readFileSync(`${file}.2`, "utf8")).toBe("one\ntwo\n")
   })
+
+  it("repeats nothing when it looks between a rotation's copy and its truncate", () => {
+    const file = path.join(tempHome(), "stderr.log")
+    fs.writeFileSync(file, "one\ntwo\n")
+    const follower = followFrom(file, fs.statSync(file).size)
+    // The daemon copies, then empties: a look in between sees a new copy and a file not yet emptied.
+    fs.copyFileSync(file, `${file}.1`)
+    fs.appendFileSync(file, "three\n")
+    expect(follower.next().toString()).toBe("three\n")
+    fs.truncateSync(file, 0)
+    fs.appendFileSync(file, "four\n")
+    expect(follower.next().toString()).toBe("four\n")
+    fs.appendFileSync(file, "five\n")
+    expect(follower.next().toString()).toBe("five\n")
+  })
 })
 
 describe("orch logs", () => {
