@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process"
 import { Deferred, Effect, Exit, Layer, Option } from "effect"
 import type { InstanceConfig } from "../domain/config.js"
 import { type CrashPoint, crashPoint } from "./crash-point.js"
-import { findMarked, isAlive, startTimeOf } from "./proc.js"
+import { findMarked, isAlive } from "./proc.js"
 import { type Child, type ExitStatus, type Identity, Processes, pollUntilGone } from "./processes.js"
 import { spawnServer, stderrTail } from "./spawn.js"
 import { stopProcess } from "./stop.js"
@@ -68,7 +68,6 @@ export const ProcessesLive = Layer.sync(Processes, () => {
     }),
     stop: Effect.fn("Processes.stop")((process: Identity, timeoutMs: number) => stopProcess(process.pid, process.startTime, timeoutMs)),
     isAlive: Effect.fn("Processes.isAlive")((process: Identity) => Effect.sync(() => isAlive(process.pid, process.startTime))),
-    startTime: Effect.fn("Processes.startTime")((pid: number) => Effect.sync(() => Option.fromNullable(startTimeOf(pid)))),
     findMarked: Effect.fn("Processes.findMarked")((home: string) =>
       // A server that just died is a zombie until reaped: marked still, but not running.
       Effect.sync(() => findMarked(home).filter((marked) => isAlive(marked.pid, marked.startTime)))

@@ -83,7 +83,6 @@ export class MemoryMachine extends Context.Tag("llama-orch/MemoryMachine")<
     /** The process with this identity, running or ended. */
     readonly find: (process: Identity) => Effect.Effect<Option.Option<MemoryProcess>>
     readonly isAlive: (process: Identity) => Effect.Effect<boolean>
-    readonly startTimeOf: (pid: number) => Effect.Effect<Option.Option<string>>
     readonly signal: (process: Identity, signal: string) => Effect.Effect<void>
     readonly marked: (home: string) => Effect.Effect<ReadonlyArray<Marked>>
     readonly size: (file: string) => Effect.Effect<number>
@@ -184,7 +183,6 @@ export class MemoryMachine extends Context.Tag("llama-orch/MemoryMachine")<
         nextScript: (instance) => Effect.sync(() => scripts.get(instance)?.shift() ?? {}),
         find: (process) => Effect.sync(() => Option.fromNullable(byIdentity.get(key(process)))),
         isAlive: (process) => Effect.sync(() => running(process) !== undefined),
-        startTimeOf: (pid) => Effect.sync(() => Option.fromNullable(runningByPid.get(pid)?.startTime)),
         signal: (process, name) => Effect.suspend(() => {
           const fake = running(process)
           return fake === undefined ? Effect.void : signal(fake, name)
@@ -264,7 +262,6 @@ export const ProcessesMemory = Layer.effect(
         return { how: Option.isSome(went) ? "graceful" : "killed", took_ms: (yield* Clock.currentTimeMillis) - started } satisfies Stopped
       }, guarded),
       isAlive: Effect.fn("Processes.isAlive")((process: Identity) => machine.isAlive(process), guarded),
-      startTime: Effect.fn("Processes.startTime")((pid: number) => machine.startTimeOf(pid), guarded),
       findMarked: Effect.fn("Processes.findMarked")((home: string) => machine.marked(home), guarded),
       awaitExit: Effect.fn("Processes.awaitExit")(function* (process: Identity) {
         const found = yield* machine.find(process)

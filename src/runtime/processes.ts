@@ -61,8 +61,6 @@ export class Processes extends Context.Tag("llama-orch/Processes")<
     readonly stop: (process: Identity, timeoutMs: number) => Effect.Effect<Stopped>
     /** Whether the process with this identity still runs (a zombie does not). */
     readonly isAlive: (process: Identity) => Effect.Effect<boolean>
-    /** The start time of whatever now has this pid, if anything does. */
-    readonly startTime: (pid: number) => Effect.Effect<Option.Option<string>>
     /** The live servers of this home, by their markers: journaled or not, ours or a dead daemon's. */
     readonly findMarked: (home: string) => Effect.Effect<ReadonlyArray<Marked>>
     /**

@@ -54,7 +54,6 @@ describe("ProcessesLive, on the simulator", () => {
       expect(child.argv).toEqual([process.execPath, SIM, "--host", "127.0.0.1", "--port", String(port), "-m", "tiny.gguf", "--alias", "a", "--sim-load-ms", "50"])
       expect(processGroup(child.pid)).toBe(child.pid)
       expect(yield* processes.isAlive(child)).toBe(true)
-      expect(yield* processes.startTime(child.pid)).toEqual(Option.some(child.startTime))
       expect(yield* processes.findMarked(home)).toEqual([{ pid: child.pid, startTime: child.startTime, instance: "a" }])
       yield* ready(port)
 

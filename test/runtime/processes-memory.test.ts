@@ -44,7 +44,6 @@ describe("ProcessesMemory: spawn and exit", () => {
       expect(child.argv).not.toContain("s3cret")
       expect([child.stdout, child.stderr]).toEqual([logFiles(HOME, "a").stdout, logFiles(HOME, "a").stderr])
       expect(yield* processes.isAlive(child)).toBe(true)
-      expect(yield* processes.startTime(child.pid)).toEqual(Option.some(child.startTime))
       expect(yield* processes.findMarked(HOME)).toEqual([{ pid: child.pid, startTime: child.startTime, instance: "a" }])
 
       const watching = yield* Effect.fork(processes.awaitExit(child))
@@ -55,7 +54,6 @@ describe("ProcessesMemory: spawn and exit", () => {
       expect(yield* finished(watching)).toEqual(Option.some({ code: 3, signal: null }))
       expect(yield* now(child.exit)).toEqual({ code: 3, signal: null })
       expect(yield* processes.isAlive(child)).toBe(false)
-      expect(yield* processes.startTime(child.pid)).toEqual(Option.none())
       expect(yield* processes.findMarked(HOME)).toEqual([])
     }).pipe(Effect.provide(oneDaemon)))
 
