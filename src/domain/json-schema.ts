@@ -1,5 +1,6 @@
-import { JSONSchema } from "effect"
+import { JSONSchema, type Schema } from "effect"
 import { InstanceConfig } from "./config.js"
+import { Settings } from "./settings.js"
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 
@@ -14,5 +15,10 @@ const withoutRefinementTitles = (node: Json, isRoot: boolean): Json => {
   )
 }
 
+const jsonSchemaOf = <A, I>(schema: Schema.Schema<A, I>): Json => withoutRefinementTitles(JSONSchema.make(schema) as unknown as Json, true)
+
 /** The JSON Schema of a config file, for editors (`"$schema": "../config.schema.json"`). */
-export const configJsonSchema = (): Json => withoutRefinementTitles(JSONSchema.make(InstanceConfig) as unknown as Json, true)
+export const configJsonSchema = (): Json => jsonSchemaOf(InstanceConfig)
+
+/** The JSON Schema of `<home>/orch.json`, for editors. */
+export const settingsJsonSchema = (): Json => jsonSchemaOf(Settings)
