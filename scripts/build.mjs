@@ -1,4 +1,6 @@
-import { chmod } from "node:fs/promises"
+import { chmod, writeFile } from "node:fs/promises"
+import { createRequire } from "node:module"
+import * as path from "node:path"
 import { build } from "esbuild"
 
 const common = {
@@ -24,3 +26,8 @@ await Promise.all([
   build({ ...common, entryPoints: ["src/launcher/bin.ts"], outfile: "dist/orch.cjs", sourcemap: false, banner: { js: "#!/usr/bin/env node" } })
 ])
 await chmod("dist/orch.cjs", 0o755)
+// The API's docs page (Scalar, as @effect/platform's HttpApiScalar ships it): a file beside the
+// bundle that the daemon serves, rather than 3 MB inside the bundle every command loads.
+const require = createRequire(import.meta.url)
+const { javascript } = require(path.join(path.dirname(require.resolve("@effect/platform/HttpApiScalar")), "internal", "httpApiScalar.js"))
+await writeFile("dist/api-docs.js", javascript)

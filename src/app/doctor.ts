@@ -13,17 +13,14 @@ import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { runningDaemon } from "../runtime/lock.js"
 import { isAlive } from "../runtime/proc.js"
+import { apiAddress } from "./api-address.js"
 import { withJournal } from "./journal.js"
 import { userMessage } from "./messages.js"
 import { installedService } from "./service.js"
+import type { DoctorCheck } from "./shapes.js"
 
 /** One line of the diagnosis: what was looked at, how it stands, and the fix where it does not hold. */
-export interface Check {
-  readonly check: string
-  readonly status: "ok" | "warn" | "fail"
-  readonly detail: string
-  readonly fix: string
-}
+export type Check = DoctorCheck
 
 const passed = (check: string, detail: string): Check => ({ check, status: "ok", detail, fix: "" })
 const fromFindings = (check: string, findings: ReadonlyArray<Finding>, good: string): Check =>
@@ -148,6 +145,11 @@ export const diagnose = (home: string) =>
       : wanted.length > 0
         ? { check: "daemon", status: "fail", detail: `not running, while ${wanted.join(", ")} should be up`, fix: "orch daemon start" }
         : passed("daemon", "not running; nothing is wanted up"))
+    if (daemon !== undefined) {
+      const api = apiAddress(home, journal.state)
+      if (api._tag === "Listening") checks.push(passed("api", `${api.url}/api/v1`))
+      else if (api._tag === "Failed") checks.push({ check: "api", status: "fail", detail: `none on ${api.where}: ${api.problem}`, fix: "set http.listen in orch.json (another port, or \"off\"), then orch daemon stop && orch daemon start" })
+    }
     const unit = installedService(home)
     checks.push(unit !== undefined
       ? passed("service", `installed: ${unit}`)

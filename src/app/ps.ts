@@ -9,30 +9,10 @@ import { currentState } from "../journal/projection.js"
 import { runningDaemon } from "../runtime/lock.js"
 import { runningServers } from "../runtime/proc.js"
 import { withJournal } from "./journal.js"
+import type { PsRow } from "./shapes.js"
 
-/** One row of `orch ps`, as `--json` prints it: these names are an interface, keep them stable. */
-export interface PsRow {
-  readonly name: string
-  readonly pid: number | null
-  readonly host: string | null
-  readonly port: number | null
-  readonly backend: string | null
-  readonly device: number | null
-  readonly model: string | null
-  /** running, starting, backoff, stopping, failed, stopped; "new" for a config never started. */
-  readonly status: InstanceState["status"] | "new"
-  readonly health: InstanceState["health"] | null
-  readonly desired: InstanceState["desired"] | null
-  readonly started_at: number | null
-  readonly uptime_ms: number | null
-  readonly restarts: number
-  /**
-   * Where the processes contradict the journal, the pids of this instance's servers that run
-   * (none where its recorded one is gone); null where they agree, or where they were not looked
-   * at because a daemon that folds this journal runs (it ends if the journal is replaced under it).
-   */
-  readonly actual_pids: ReadonlyArray<number> | null
-}
+/** One row of `orch ps`, as `--json` prints it: its Schema is in shapes.ts, beside the other doors' shapes. */
+export type { PsRow }
 
 /** What a row shows of a config: the journal's, decoded by the fold, else the one on disk. */
 const fromConfig = (decoded: InstanceConfig | null, raw: unknown) =>

@@ -71,7 +71,9 @@ export const findHome = (flag: string | undefined, env: NodeJS.ProcessEnv = proc
  *   instances/<name>/logs/stdout.log, stderr.log           its server's output
  *   journal/orch.db, journal/daemon.log                    the journal, and the background daemon's output
  *   journal/daemon.lock, journal/daemon.pid                the daemon's lock and who holds it
+ *   journal/api.token                                      the API's token (0600), made at a daemon's first start
  *   autostart.json                                         what a boot starts
+ *   orch.json                                              settings of the home as a whole (the HTTP API)
  *   service/                                               Windows service files (systemd and launchd keep theirs)
  */
 export const instancesDir = (home: string) => path.join(home, "instances")
@@ -93,5 +95,7 @@ export const fromHome = (home: string, target: string) => path.resolve(home, tar
 export const journalDir = (home: string) => path.join(home, "journal")
 export const journalFile = (home: string) => path.join(journalDir(home), "orch.db")
 export const daemonLog = (home: string) => path.join(journalDir(home), "daemon.log")
+export const apiTokenFile = (home: string) => path.join(journalDir(home), "api.token")
 export const autostartFile = (home: string) => path.join(home, "autostart.json")
+export const settingsFile = (home: string) => path.join(home, "orch.json")
 export const serviceDir = (home: string) => path.join(home, "service")

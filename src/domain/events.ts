@@ -80,6 +80,10 @@ export const RestartGaveUp = Schema.TaggedStruct("RestartGaveUp", { attempts: Sc
 
 export const DaemonStarted = Schema.TaggedStruct("DaemonStarted", { pid: Pid, version: Schema.String })
 export const DaemonStopped = Schema.TaggedStruct("DaemonStopped", { reason: Schema.String })
+/** The daemon's HTTP listener (API, metrics): where it listens; `port` is the one bound (orch.json may ask for 0). */
+export const ApiListening = Schema.TaggedStruct("ApiListening", { host: Schema.String, port: Schema.Int.pipe(Schema.between(1, 65535)) })
+/** The listener could not start (its port taken, most often); the daemon supervises on without it. */
+export const ApiFailed = Schema.TaggedStruct("ApiFailed", { host: Schema.String, port: Schema.Int.pipe(Schema.between(0, 65535)), problem: Schema.String })
 export const LogRotated = Schema.TaggedStruct("LogRotated", {
   stream: Schema.Literal("stdout", "stderr"),
   size: Schema.Int.pipe(Schema.nonNegative())
@@ -120,6 +124,8 @@ export const Event = Schema.Union(
   RestartGaveUp,
   DaemonStarted,
   DaemonStopped,
+  ApiListening,
+  ApiFailed,
   LogRotated,
   JournalCompacted,
   DevicesListed
@@ -145,6 +151,8 @@ export const EVENT_VERSIONS: { readonly [T in EventType]: number } = {
   RestartGaveUp: 1,
   DaemonStarted: 1,
   DaemonStopped: 1,
+  ApiListening: 1,
+  ApiFailed: 1,
   LogRotated: 1,
   JournalCompacted: 1,
   DevicesListed: 1

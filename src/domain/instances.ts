@@ -11,7 +11,7 @@ import { type Envelope, type Event, type EventOf, type RestartReason, spelledOut
  * Bump FOLD_VERSION whenever the shape or the meaning of this state changes: snapshots made
  * by another version are then ignored and rebuilt instead of trusted.
  */
-export const FOLD_VERSION = 5
+export const FOLD_VERSION = 6
 
 export type Status = "stopped" | "starting" | "running" | "stopping" | "backoff" | "failed"
 export type Health = "unknown" | "loading" | "healthy" | "unhealthy" | "error"
@@ -49,6 +49,8 @@ export interface InstanceState {
   readonly pid: number | null
   readonly start_time: string | null
   readonly started_at: number | null
+  /** The command line of the newest server spawned (secrets redacted, as recorded): an adopted one ran the same. */
+  readonly argv: ReadonlyArray<string> | null
   readonly health: Health
   readonly health_since: number | null
   /** Whether a probe has succeeded since the process started: that ends the start period. */
@@ -77,6 +79,8 @@ export interface DaemonState {
   readonly started_at: number
   readonly stopped_at: number | null
   readonly stop_reason: string | null
+  /** Its HTTP listener: where it listens, or why it could not; null until it says (or when off). */
+  readonly api: { readonly host: string; readonly port: number; readonly problem: string | null } | null
 }
 
 export interface State {
@@ -106,6 +110,7 @@ export const newInstance = (name: string): InstanceState => ({
   pid: null,
   start_time: null,
   started_at: null,
+  argv: null,
   health: "unknown",
   health_since: null,
   seen_ok: false,
@@ -240,7 +245,7 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
         status: instance.pid !== null ? "stopping" : instance.status === "failed" ? "failed" : "stopped"
       }
     case "ProcessSpawned":
-      return started(instance, event.pid, event.start_time, at)
+      return { ...started(instance, event.pid, event.start_time, at), argv: event.argv }
     case "ProcessAdopted":
       // A server found for an instance that had none (one spawned by a daemon that died before
       // recording it) is what a pending restart was to bring: it counts as that start.
@@ -302,6 +307,8 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
       return instance
     case "DaemonStarted":
     case "DaemonStopped":
+    case "ApiListening":
+    case "ApiFailed":
     case "JournalCompacted":
     case "DevicesListed":
       return instance
@@ -312,9 +319,12 @@ const evolveDaemon = (state: State, envelope: Envelope): State => {
   const { event, at, seq } = envelope
   switch (event._tag) {
     case "DaemonStarted":
-      return { ...state, seq, daemon: { pid: event.pid, version: event.version, started_at: at, stopped_at: null, stop_reason: null } }
+      return { ...state, seq, daemon: { pid: event.pid, version: event.version, started_at: at, stopped_at: null, stop_reason: null, api: null } }
     case "DaemonStopped":
       return { ...state, seq, daemon: state.daemon === null ? null : { ...state.daemon, stopped_at: at, stop_reason: event.reason } }
+    case "ApiListening":
+    case "ApiFailed":
+      return { ...state, seq, daemon: state.daemon === null ? null : { ...state.daemon, api: { host: event.host, port: event.port, problem: event._tag === "ApiFailed" ? event.problem : null } } }
     case "JournalCompacted":
       return { ...state, seq, base_seq: event.base_seq }
     default:

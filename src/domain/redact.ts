@@ -60,3 +60,44 @@ export const redactState = (state: State): State => ({
   ...state,
   instances: Object.fromEntries(Object.entries(state.instances).map(([name, instance]) => [name, instance.config === null ? instance : redactInstance(instance)]))
 })
+
+const valueAfter = (argv: ReadonlyArray<string>, flag: string): string | undefined => {
+  for (const [index, arg] of argv.entries()) {
+    if (arg.startsWith(`${flag}=`)) return arg.slice(flag.length + 1)
+    if (arg === flag) return argv[index + 1]
+  }
+  return undefined
+}
+
+/**
+ * A config sent back as it was shown (secrets as ***), with each hidden secret put back from the
+ * config it replaces: so that what was shown can be edited and saved without retyping secrets.
+ * A *** with nothing to put back stays, and is checked like any value.
+ */
+export const restoreSecrets = (given: Readonly<Record<string, unknown>>, current: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> => {
+  if (current === undefined) return { ...given }
+  const restored: Record<string, unknown> = { ...given }
+  const args = given["args"]
+  const currentArgs = Array.isArray(current["args"]) ? current["args"].map(String) : []
+  if (Array.isArray(args)) {
+    restored["args"] = args.map((arg, index) => {
+      if (typeof arg !== "string") return arg
+      const [flag, value] = arg.split(/=(.*)/s)
+      if (value === REDACTED && SECRET_FLAGS.has(flag!)) {
+        const kept = valueAfter(currentArgs, flag!)
+        return kept === undefined ? arg : `${flag}=${kept}`
+      }
+      const before = args[index - 1]
+      if (arg === REDACTED && typeof before === "string" && SECRET_FLAGS.has(before)) return valueAfter(currentArgs, before) ?? arg
+      return arg
+    })
+  }
+  const env = given["env"]
+  const currentEnv = current["env"]
+  if (typeof env === "object" && env !== null && !Array.isArray(env) && typeof currentEnv === "object" && currentEnv !== null) {
+    restored["env"] = Object.fromEntries(
+      Object.entries(env).map(([key, value]) => [key, value === REDACTED && isSecretName(key) && Object.hasOwn(currentEnv, key) ? (currentEnv as Record<string, unknown>)[key] : value])
+    )
+  }
+  return restored
+}

@@ -54,6 +54,8 @@ export const TRANSITIONS: { readonly [T in EventType]: Moves } = {
   LogRotated: stays,
   DaemonStarted: stays,
   DaemonStopped: stays,
+  ApiListening: stays,
+  ApiFailed: stays,
   JournalCompacted: stays,
   DevicesListed: stays
 }

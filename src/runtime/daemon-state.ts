@@ -7,6 +7,7 @@ import type { BadEvent, JournalReplaced, JournalUnavailable } from "../journal/e
 import { Journal } from "../journal/Journal.js"
 import { checkedState } from "../journal/projection.js"
 import { acquireDaemonLock } from "./lock.js"
+import { makeMetrics } from "./metrics.js"
 import { makeProbeBatch } from "./probe-batch.js"
 import type { ExitStatus, Identity } from "./processes.js"
 
@@ -32,7 +33,15 @@ const make = (home: string, version: string) =>
     const folded: { state: State } = { state: yield* checkedState }
     yield* acquireDaemonLock(journalDir(home))
     const journal = yield* Journal
-    const writer = yield* makeProbeBatch(journal.append)
+    const metrics = makeMetrics()
+    const timedAppend: typeof journal.append = (events) =>
+      Effect.gen(function* () {
+        const started = performance.now()
+        const seqs = yield* journal.append(events)
+        metrics.observeAppend((performance.now() - started) / 1000)
+        return seqs
+      })
+    const writer = yield* makeProbeBatch(timedAppend)
     const record = (instance: string | null, event: Event) => Effect.map(writer.append([{ instance, event }]), ([seq]) => seq!)
     /** The decider's events, in one batch: the seq of the last, or of the state decided on if there are none. */
     const recordDecided = (decided: ReadonlyArray<Decided>) =>
@@ -47,9 +56,14 @@ const make = (home: string, version: string) =>
 
     return {
       home,
+      version,
       journal,
       /** The journal folded as far as the supervisor has read it: what every part acts on. */
       folded,
+      /** What /metrics shows; fed by the supervisor's fold and the daemon's appends. */
+      metrics,
+      /** How far behind the journal the fold ran at its last chunk: its newest event's age then (s). */
+      tailLag: { seconds: 0 },
       tracked: new Map<string, Tracked>(),
       /** Instances with an action under way: until its last event comes back through the tail. */
       busy: new Map<string, number>(),

@@ -9,10 +9,12 @@ import { SupervisorLive } from "./supervisor.js"
 /**
  * The daemon's parts, merged once. Recovery is built before the supervisor, which reconciles only
  * once what recovery found is recorded; everything the parts share is built before them, and
- * released after them, so that DaemonStopped is the daemon's last record.
+ * released after them, so that DaemonStopped is the daemon's last record. `doors`: what serves
+ * others from the daemon's state (the HTTP listener), given by the caller, since doors depend on
+ * the runtime and not the other way round.
  */
-export const DaemonLive = (home: string, version: string) =>
-  Layer.mergeAll(SupervisorLive, LogUpkeepLive).pipe(
+export const DaemonLive = <E>(home: string, version: string, doors: Layer.Layer<never, E, DaemonState> = Layer.empty) =>
+  Layer.mergeAll(SupervisorLive, LogUpkeepLive, doors).pipe(
     Layer.provide(RecoveryLive),
     Layer.provideMerge(ServersLive),
     Layer.provideMerge(ProbersLive),
@@ -25,6 +27,6 @@ export const DaemonLive = (home: string, version: string) =>
  * becomes an event. Its servers outlive it; the next daemon adopts them. It runs until its tail
  * fails or it is interrupted.
  */
-export const runDaemon = (home: string, version: string) =>
+export const runDaemon = <E>(home: string, version: string, doors?: Layer.Layer<never, E, DaemonState>) =>
   // Its own scope, inside the journal's: DaemonStopped must be appended before the journal closes.
-  Effect.scoped(Effect.flatMap(Layer.build(DaemonLive(home, version)), (parts) => Deferred.await(Context.get(parts, DaemonState).ended)))
+  Effect.scoped(Effect.flatMap(Layer.build(DaemonLive(home, version, doors)), (parts) => Deferred.await(Context.get(parts, DaemonState).ended)))

@@ -1,4 +1,4 @@
-import { Clock, Effect, Either, Layer, Stream } from "effect"
+import { Chunk, Clock, Effect, Either, Layer, Option, Stream } from "effect"
 import { decide } from "../domain/decide.js"
 import { type State, fold } from "../domain/instances.js"
 import { reconcile } from "../domain/supervise.js"
@@ -52,8 +52,10 @@ const make = Effect.gen(function* () {
 
   yield* reconcileAll
   const tail = Stream.runForEachChunk(journal.tailForFold({ after: folded.state.seq }), (chunk) =>
-    Effect.suspend(() => {
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
       folded.state = fold(chunk, folded.state)
+      daemon.metrics.observe(chunk, folded.state)
+      daemon.tailLag.seconds = Math.max(0, now - (Chunk.last(chunk).pipe(Option.map((envelope) => envelope.at), Option.getOrElse(() => now)))) / 1000
       return reconcileAll
     })
   )

@@ -107,7 +107,16 @@ describe("the instances fold: lifecycle", () => {
       { seq: 1, at: 10, instance: null, event: { _tag: "DaemonStarted", pid: 77, version: "0.1.0" } },
       { seq: 2, at: 20, instance: null, event: { _tag: "DaemonStopped", reason: "orch daemon stop" } }
     ])
-    expect(state).toEqual({ seq: 2, base_seq: 0, instances: {}, daemon: { pid: 77, version: "0.1.0", started_at: 10, stopped_at: 20, stop_reason: "orch daemon stop" } })
+    expect(state).toEqual({ seq: 2, base_seq: 0, instances: {}, daemon: { pid: 77, version: "0.1.0", started_at: 10, stopped_at: 20, stop_reason: "orch daemon stop", api: null } })
+  })
+
+  it("keeps where its API listens, or why it could not, until the next daemon starts", () => {
+    const started = { seq: 1, at: 10, instance: null, event: { _tag: "DaemonStarted", pid: 77, version: "0.1.0" } } as const
+    const failed = fold([started, { seq: 2, at: 11, instance: null, event: { _tag: "ApiFailed", host: "127.0.0.1", port: 7433, problem: "port 7433 is taken" } }])
+    expect(failed.daemon?.api).toEqual({ host: "127.0.0.1", port: 7433, problem: "port 7433 is taken" })
+    const listening = fold([{ seq: 3, at: 12, instance: null, event: { _tag: "ApiListening", host: "127.0.0.1", port: 40001 } }], failed)
+    expect(listening.daemon?.api).toEqual({ host: "127.0.0.1", port: 40001, problem: null })
+    expect(fold([{ ...started, seq: 4 }], listening).daemon?.api).toBeNull()
   })
 })
 

@@ -60,6 +60,8 @@ const sample = (type: EventType, instance: InstanceState): Event => {
     case "RestartGaveUp": return gaveUp
     case "DaemonStarted": return { _tag: "DaemonStarted", pid: 1, version: "x" }
     case "DaemonStopped": return { _tag: "DaemonStopped", reason: "x" }
+    case "ApiListening": return { _tag: "ApiListening", host: "127.0.0.1", port: 7433 }
+    case "ApiFailed": return { _tag: "ApiFailed", host: "127.0.0.1", port: 7433, problem: "port taken" }
     case "LogRotated": return { _tag: "LogRotated", stream: "stderr", size: 1 }
     case "JournalCompacted": return { _tag: "JournalCompacted", base_seq: 1, deleted: 0, older_than: 1 }
     case "DevicesListed": return { _tag: "DevicesListed", binary: ["llama-server"], devices: [], unparsed: [] }

@@ -12,8 +12,18 @@ afterEach(() => {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 })
 
-/** A fresh home folder in the temp dir, removed after the test. */
+/**
+ * A fresh home folder in the temp dir, removed after the test. Its daemon's API listens on a port
+ * of its own (0: any free one), as tests run side by side; `orch api` says which.
+ */
 export const tempHome = (): string => {
+  const dir = bareHome()
+  fs.writeFileSync(path.join(dir, "orch.json"), `${JSON.stringify({ http: { listen: "127.0.0.1:0" } })}\n`)
+  return dir
+}
+
+/** A fresh empty folder in the temp dir, removed after the test: a home with no orch.json. */
+export const bareHome = (): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "orch-test-"))
   made.push(dir)
   return dir
@@ -25,7 +35,7 @@ export const tempHome = (): string => {
  * everyone else. Proved by a write, so no test passes on a folder it could in fact write.
  */
 export const unwritableDir = (): string => {
-  const dir = tempHome()
+  const dir = bareHome()
   const sealed = spawnSync("chattr", ["+i", dir]).status === 0
   if (sealed) immutable.push(dir)
   else fs.chmodSync(dir, 0o555)

@@ -2,6 +2,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { Clock, Console, Effect, Option } from "effect"
 import { BadOption } from "../../app/errors.js"
 import { withJournal } from "../../app/journal.js"
+import type { HealthAllJson, HealthJson } from "../../app/shapes.js"
 import type { InstanceState } from "../../domain/instances.js"
 import { Journal } from "../../journal/Journal.js"
 import { currentState } from "../../journal/projection.js"
@@ -25,15 +26,15 @@ const lastProbe = (instance: InstanceState, now: number) => {
 const nextRestart = (instance: InstanceState) =>
   instance.next_restart === null ? "-" : `#${instance.next_restart.attempt} at ${formatTime(instance.next_restart.due_at)} (${instance.next_restart.reason})`
 
-const json = (instance: InstanceState, probes: ReadonlyArray<object>) => ({
+/** What `--json` shows of an instance, but its probes: `--all` gives the fold's, one instance the journal's. */
+const json = (instance: InstanceState): Omit<HealthJson, "probes"> => ({
   name: instance.name,
   health: instance.health,
   since: instance.health_since,
   status: instance.status,
   consecutive_failures: instance.consecutive_failures,
   attempts: instance.attempts,
-  next_restart: instance.next_restart,
-  probes
+  next_restart: instance.next_restart
 })
 
 export const health = Command.make(
@@ -67,8 +68,11 @@ export const health = Command.make(
         return yield* new BadOption({ option: "NAME", problem: `no instance "${options.name.value}" has any history`, hint: "orch health --all lists them" })
       }
       const recent = (found?.recent ?? []).flatMap(({ at, event }) => (event._tag === "HealthProbed" ? [{ at, ...event }] : []))
-      if (options.json) yield* printJson(options.all ? instances.map((instance) => json(instance, instance.probes)) : json(instances[0]!, recent))
-      else if (options.all) {
+      if (options.json) {
+        yield* printJson(options.all
+          ? instances.map((instance) => ({ ...json(instance), probes: instance.probes })) satisfies HealthAllJson
+          : { ...json(instances[0]!), probes: recent } satisfies HealthJson)
+      } else if (options.all) {
         yield* Console.log(instances.length === 0 ? paint.dim("No instances have any history yet.") : renderTable(
           [{ header: "instance" }, { header: "health" }, { header: "since" }, { header: "last probe" }, { header: "failures" }, { header: "next restart", wrap: true }],
           instances.sort((a, b) => a.name.localeCompare(b.name)).map((instance) => [

@@ -1,4 +1,5 @@
 import { Command } from "@effect/cli"
+import { api } from "./api.js"
 import { config } from "./config/config.js"
 import { daemon } from "./daemon/daemon.js"
 import { dashboard } from "./dashboard.js"
@@ -19,5 +20,5 @@ import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService, devices, doctor])
+  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService, devices, doctor, api])
 )

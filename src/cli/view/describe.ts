@@ -1,4 +1,5 @@
 import { Either } from "effect"
+import type { Described } from "../../app/shapes.js"
 import { logFiles } from "../../config/home.js"
 import { buildEnv, gpuSelection, showGpuSelection } from "../../domain/argv.js"
 import { decodeInstanceConfig } from "../../domain/config.js"
@@ -12,7 +13,7 @@ import { renderTable } from "./table.js"
 import { formatAge, formatTime } from "./time.js"
 
 /** Everything known of one instance, secrets hidden: what `--json` prints. */
-export const describeOf = (home: string, name: string, instance: InstanceState | undefined, onDisk: unknown, argv: ReadonlyArray<string> | null, now: number) => {
+export const describeOf = (home: string, name: string, instance: InstanceState | undefined, onDisk: unknown, argv: ReadonlyArray<string> | null, now: number): Described => {
   const raw = (instance?.config ?? onDisk ?? null) as Record<string, unknown> | null
   const decoded = instance?.decoded_config != null ? Either.right(instance.decoded_config) : decodeInstanceConfig(raw)
   const env = Either.match(decoded, {
@@ -49,8 +50,6 @@ export const describeOf = (home: string, name: string, instance: InstanceState |
     logs: { stdout: { path: logs.stdout, size: sizeOf(logs.stdout) ?? null }, stderr: { path: logs.stderr, size: sizeOf(logs.stderr) ?? null } }
   }
 }
-
-export type Described = ReturnType<typeof describeOf>
 
 export const describeText = (described: Described, now: number) => {
   const ago = (at: number | null) => (at === null ? "" : ` for ${formatAge(Math.max(0, now - at))}`)

@@ -1,3 +1,5 @@
+import { hostPort } from "../../domain/address.js"
+import type { EventJson } from "../../app/shapes.js"
 import { formatDuration } from "../../domain/duration.js"
 import type { Envelope, Event } from "../../domain/events.js"
 import { redactEvent } from "../../domain/redact.js"
@@ -36,6 +38,10 @@ export const summary = (event: Event): string => {
       return `pid ${event.pid}, orch ${event.version}`
     case "DaemonStopped":
       return event.reason
+    case "ApiListening":
+      return `API on ${hostPort(event.host, event.port)}`
+    case "ApiFailed":
+      return `no API on ${hostPort(event.host, event.port)}: ${event.problem}`
     case "LogRotated":
       return `${event.stream}.log rotated at ${event.size} bytes`
     case "DevicesListed":
@@ -64,8 +70,20 @@ export const eventLine = (envelope: Envelope) =>
     summary(redactEvent(envelope.event))
   ].join(" ")
 
-/** One JSON line, with stable field names: seq, at (ms), time (ISO, null if `at` is no time), instance, type, data; secrets hidden. */
-export const eventJson = (envelope: Envelope) => {
+/**
+ * An event as `--json` and the API show it, with stable field names: seq, at (ms), time (ISO, null
+ * if `at` is no time), instance, type, data; secrets hidden.
+ */
+export const eventObject = (envelope: Envelope): EventJson => {
   const { _tag, ...data } = redactEvent(envelope.event)
-  return JSON.stringify({ seq: envelope.seq, at: envelope.at, time: isoTime(envelope.at), instance: envelope.instance, type: _tag, data })
+  return { seq: envelope.seq, at: envelope.at, time: isoTime(envelope.at), instance: envelope.instance, type: _tag, data } satisfies AnyLine as EventJson
 }
+
+/** One JSON line of `orch events --json`. */
+export const eventJson = (envelope: Envelope) => JSON.stringify(eventObject(envelope))
+
+/**
+ * An EventJson whose `type` and `data` may be any event's: once destructured, TS no longer ties
+ * the tag to the rest of its event, so this checks the fields and leaves the pairs to the schema.
+ */
+type AnyLine = { readonly [K in keyof EventJson]: EventJson[K] }

@@ -2,7 +2,9 @@ import * as path from "node:path"
 import { Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { autostartProblems } from "../../../app/autostart.js"
+import type { LintJson } from "../../../app/shapes.js"
 import { instancesDir } from "../../../config/home.js"
+import { settingsProblems } from "../../../config/settings.js"
 import { lintHome } from "../../../config/validate.js"
 import { ExitCode } from "../../errors.js"
 import { homeFrom, homeOption, jsonOption } from "../../options.js"
@@ -14,11 +16,11 @@ export const configLint = Command.make("lint", { home: homeOption, json: jsonOpt
   Effect.gen(function* () {
     const home = homeFrom(options.home)
     const linted = yield* lintHome(home)
-    const findings = [...linted.findings, ...(yield* autostartProblems(home))]
+    const findings = [...linted.findings, ...(yield* autostartProblems(home)), ...(yield* settingsProblems(home))]
     const names = linted.instances.flatMap((checked) => (checked.instance === undefined ? [] : [checked.instance]))
     const valid = findings.length === 0
     if (options.json) {
-      yield* printJson({ home, valid, instances: names, findings: findingsJson(findings) })
+      yield* printJson({ home, valid, instances: names, findings: findingsJson(findings) } satisfies LintJson)
     } else if (valid && names.length === 0) {
       yield* Console.log(`No instances under ${instancesDir(home)}.`)
       yield* Console.log(paint.dim("Create one: orch init NAME --model PATH [--profile cpu|vulkan|cuda]"))
@@ -35,6 +37,6 @@ export const configLint = Command.make("lint", { home: homeOption, json: jsonOpt
   })
 ).pipe(
   Command.withDescription(
-    "Check every instance of the home and that no two share a port; exit 1 on any problem"
+    "Check every instance of the home, that no two share a port, and autostart.json and orch.json; exit 1 on any problem"
   )
 )

@@ -1,6 +1,7 @@
 import * as path from "node:path"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
+import type { ValidateJson } from "../../../app/shapes.js"
 import { validateFile } from "../../../config/validate.js"
 import { ExitCode } from "../../errors.js"
 import { nonEmpty } from "../../option-values.js"
@@ -17,7 +18,7 @@ export const configValidate = Command.make(
       const checked = yield* validateFile(homeFrom(options.home), file)
       const valid = checked.findings.length === 0
       if (options.json) {
-        yield* printJson({ file, valid, findings: findingsJson(checked.findings) })
+        yield* printJson({ file, valid, findings: findingsJson(checked.findings) } satisfies ValidateJson)
       } else if (valid) {
         yield* ok(`${file} is valid`)
       } else {

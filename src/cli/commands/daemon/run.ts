@@ -2,6 +2,7 @@ import { Command, Options } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { withJournal } from "../../../app/journal.js"
 import { tuneDaemonHeap } from "../../../runtime/daemon-env.js"
+import { ListenerLive } from "../../../http/listener.js"
 import { runDaemon } from "../../../runtime/daemon.js"
 import { ExitCode } from "../../errors.js"
 import { homeFrom, homeOption } from "../../options.js"
@@ -16,7 +17,7 @@ export const run = Command.make("run", { home: homeOption, autostart: autostartO
   const home = homeFrom(options.home)
   const daemon = Effect.sync(tuneDaemonHeap).pipe(
     Effect.zipRight(options.autostart ? Effect.fork(autostartInDaemon(home)) : Effect.void),
-    Effect.zipRight(runDaemon(home, VERSION))
+    Effect.zipRight(runDaemon(home, VERSION, ListenerLive))
   )
   return withJournal(home, "write")(daemon).pipe(
     // Another daemon holds the home: that is the state asked for, so exit 0.

@@ -1,0 +1,38 @@
+import { Command } from "@effect/cli"
+import { Console, Effect } from "effect"
+import { apiAddress } from "../../app/api-address.js"
+import { withJournal } from "../../app/journal.js"
+import { daemonLog } from "../../config/home.js"
+import { currentState } from "../../journal/projection.js"
+import { ExitCode } from "../errors.js"
+import { homeFrom, homeOption, jsonOption } from "../options.js"
+import { bad } from "../view/findings.js"
+import { printJson } from "../view/json.js"
+import { paint } from "../view/palette.js"
+
+export const api = Command.make("api", { home: homeOption, json: jsonOption }, (options) =>
+  Effect.gen(function* () {
+    const home = homeFrom(options.home)
+    const state = yield* withJournal(home, "read")(currentState).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
+    const found = apiAddress(home, state)
+    if (found._tag === "Listening") {
+      const tokenQuery = found.token === undefined ? "" : `?token=${found.token}`
+      const shown = { url: `${found.url}/api/v1`, docs: `${found.url}/api/docs`, open: `${found.url}/api/docs${tokenQuery}`, token: found.token ?? null, openapi: `${found.url}/api/v1/openapi.json`, metrics: `${found.url}/metrics` }
+      if (options.json) return yield* printJson(shown)
+      yield* Console.log(`API:      ${shown.url}`)
+      yield* Console.log(`docs:     ${shown.open}  ${paint.dim("(opens in a browser once; it then keeps the token in a cookie)")}`)
+      yield* Console.log(`token:    ${shown.token ?? paint.dim("none (orch.json http.auth is \"none\")")}  ${paint.dim("send it as Authorization: Bearer <token>")}`)
+      yield* Console.log(`OpenAPI:  ${shown.openapi}`)
+      return yield* Console.log(`metrics:  ${shown.metrics}`)
+    }
+    const why =
+      found._tag === "NoDaemon"
+        ? "no daemon runs for this home, and the API is the daemon's; `orch daemon start` starts it"
+        : found._tag === "Off"
+          ? "the daemon serves no API: orch.json has http.listen \"off\""
+          : `the daemon serves no API on ${found.where}: ${found.problem} (its log: ${daemonLog(home)}; set http.listen in orch.json, then \`orch daemon stop && orch daemon start\`)`
+    if (options.json) yield* printJson({ url: null, problem: why })
+    else yield* bad(why)
+    return yield* new ExitCode({ code: 1 })
+  })
+).pipe(Command.withDescription("Print the daemon's API address, its docs URL (with the token, for a browser) and its token; exit 1 if it serves none"))

@@ -1,0 +1,159 @@
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { NAME_PATTERN } from "../domain/name.js"
+import { BadRequest, Forbidden, Invalid, NotDone, NotFound, Unauthorized } from "./errors.js"
+import * as Shapes from "../app/shapes.js"
+
+/**
+ * The daemon's HTTP API as a value (DESIGN.md §9): the handlers are built from it, and the
+ * OpenAPI document at /api/v1/openapi.json is derived from it, never written by hand.
+ */
+
+export const TOKEN_COOKIE = "orch_token"
+
+/** Every /api/ request: the daemon's token as a Bearer header, or the cookie a token URL set. */
+export class Authorized extends HttpApiMiddleware.Tag<Authorized>()("Authorized", {
+  failure: Schema.Union(Unauthorized, Forbidden),
+  security: {
+    bearer: HttpApiSecurity.bearer.pipe(HttpApiSecurity.annotate(OpenApi.Description, "The token `orch api` prints")),
+    cookie: HttpApiSecurity.apiKey({ key: TOKEN_COOKIE, in: "cookie" }).pipe(
+      HttpApiSecurity.annotate(OpenApi.Description, "Set by opening the token URL `orch api` prints (HttpOnly, SameSite=Strict)")
+    )
+  }
+}) {}
+
+const InstanceName = Schema.String.pipe(
+  Schema.pattern(NAME_PATTERN, { message: () => "is not an instance name: lowercase letters, digits, - and _ (up to 64)" })
+).annotations({ description: "An instance of the home (its folder under instances/)" })
+const Named = Schema.Struct({ name: InstanceName })
+
+const Seconds = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 86_400)).annotations({ description: "Seconds, 1 to 86400" })
+const Flag = Schema.Literal("true", "false", "1", "0").annotations({ description: "true or false" })
+
+const WaitParams = Schema.Struct({
+  wait: Schema.optional(Flag.annotations({ description: "Answer once it is done (healthy, or stopped), as `orch up` waits; default false" })),
+  timeout: Schema.optional(Seconds.annotations({ description: "How long to wait (default: its start period + 30 s)" }))
+})
+
+const Requested = Schema.Struct({
+  seq: Schema.Number.annotations({ description: "The seq of the request's event: follow /api/v1/events/stream?after=seq-1 to see what comes of it" }),
+  instance: Schema.String
+}).annotations({ identifier: "Requested" })
+
+const Done = Schema.Struct({
+  seq: Schema.Number,
+  instance: Schema.String,
+  text: Schema.String.annotations({ description: "How it ended, as `orch up` prints it" })
+}).annotations({ identifier: "Done" })
+
+const lifecycle = <Name extends "start" | "stop" | "restart">(name: Name, what: string) =>
+  HttpApiEndpoint.post(name, `/instances/:name/${name}`)
+    .setPath(Named)
+    .setUrlParams(WaitParams)
+    .addSuccess(Requested.pipe(HttpApiSchema.withEncoding({ kind: "Json" })), { status: 202 })
+    .addSuccess(Done)
+    .addError(NotFound)
+    .addError(Invalid)
+    .addError(NotDone)
+    .annotate(OpenApi.Description, `${what}: records the same request \`orch\` records (by: api). 202 with its seq; with ?wait=true, 200 once done or 504 with the last probe and the stderr tail.`)
+
+const ConfigDoc = Schema.Struct({
+  name: Schema.String,
+  file: Schema.String,
+  config: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({ description: "The file's JSON, secrets shown as ***" })
+}).annotations({ identifier: "ConfigDoc" })
+
+const LogStream = Schema.Literal("stdout", "stderr")
+const LogParams = Schema.Struct({
+  stream: Schema.optional(LogStream.annotations({ description: "Which log (default stderr, where llama-server logs)" })),
+  tail: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 100_000)).annotations({ description: "The last N lines (default 100)" }))
+})
+const LogLines = Schema.Struct({
+  name: Schema.String,
+  stream: LogStream,
+  file: Schema.String,
+  lines: Schema.Array(Schema.String)
+}).annotations({ identifier: "LogLines" })
+
+const EventStream = Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/event-stream" })).annotations({
+  description: "Server-sent events: `id:` the seq, `event:` the type, `data:` the event as `orch events --json` prints it; resumes after Last-Event-ID"
+})
+
+export const InstancesGroup = HttpApiGroup.make("instances")
+  .add(HttpApiEndpoint.get("list", "/instances").addSuccess(Schema.Array(Shapes.PsRow)).annotate(OpenApi.Description, "Every instance: what `orch ps --json` prints"))
+  .add(HttpApiEndpoint.get("get", "/instances/:name").setPath(Named).addSuccess(Shapes.Described).addError(NotFound).annotate(OpenApi.Description, "One instance: what `orch describe --json` prints"))
+  .add(lifecycle("start", "Start it (its config is checked as `orch up` checks it)"))
+  .add(lifecycle("stop", "Stop it"))
+  .add(lifecycle("restart", "Restart it"))
+  .add(HttpApiEndpoint.get("config", "/instances/:name/config").setPath(Named).addSuccess(ConfigDoc).addError(NotFound))
+  .add(
+    HttpApiEndpoint.put("putConfig", "/instances/:name/config")
+      .setPath(Named)
+      .setPayload(Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({ description: "The whole config; a *** where a secret was keeps the secret on disk" }))
+      .addSuccess(ConfigDoc)
+      .addError(Invalid)
+      .annotate(OpenApi.Description, "Create or replace its config, checked exactly as `orch config validate` checks it (422 with its findings) and written whole or not at all")
+  )
+  .add(HttpApiEndpoint.get("logs", "/instances/:name/logs").setPath(Named).setUrlParams(LogParams).addSuccess(LogLines).addError(NotFound))
+  .add(
+    HttpApiEndpoint.get("followLogs", "/instances/:name/logs/stream")
+      .setPath(Named)
+      .setUrlParams(LogParams)
+      .addSuccess(EventStream.annotations({ description: "Server-sent events: `data:` one line each, after the last `tail` lines" }))
+      .addError(NotFound)
+  )
+  .middleware(Authorized)
+  .prefix("/api/v1")
+
+const EventsParams = Schema.Struct({
+  after: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()).annotations({ description: "Only events after this seq" })),
+  instance: Schema.optional(InstanceName),
+  type: Schema.optional(Schema.String.annotations({ description: "Event types, separated by commas" })),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 10_000)).annotations({ description: "At most this many (default 1000)" }))
+})
+const EventsPage = Schema.Struct({
+  events: Schema.Array(Shapes.EventJson),
+  next_after: Schema.Number.annotations({ description: "Where the next page starts: pass it as ?after=" }),
+  last_seq: Schema.Number.annotations({ description: "The journal's newest seq" })
+}).annotations({ identifier: "EventsPage" })
+
+export const EventsGroup = HttpApiGroup.make("events")
+  .add(HttpApiEndpoint.get("page", "/events").setUrlParams(EventsParams).addSuccess(EventsPage).annotate(OpenApi.Description, "A page of the journal, oldest first"))
+  .add(
+    HttpApiEndpoint.get("stream", "/events/stream")
+      .setUrlParams(EventsParams.omit("limit"))
+      .addSuccess(EventStream)
+      .annotate(OpenApi.Description, "The journal as it grows, from ?after= or Last-Event-ID: never a gap nor a duplicate, a heartbeat comment every 15 s")
+  )
+  .middleware(Authorized)
+  .prefix("/api/v1")
+
+export const MachineGroup = HttpApiGroup.make("machine")
+  .add(HttpApiEndpoint.get("devices", "/devices").addSuccess(Shapes.DevicesJson).annotate(OpenApi.Description, "What `orch devices --json` prints"))
+  .add(HttpApiEndpoint.get("doctor", "/doctor").addSuccess(Shapes.DoctorJson).annotate(OpenApi.Description, "What `orch doctor --json` prints"))
+  .middleware(Authorized)
+  .prefix("/api/v1")
+
+export const DaemonHealth = Schema.Struct({
+  status: Schema.Literal("ok"),
+  version: Schema.String,
+  pid: Schema.Number,
+  seq: Schema.Number.annotations({ description: "The newest seq the daemon has folded" })
+}).annotations({ identifier: "DaemonHealth" })
+
+export const DaemonGroup = HttpApiGroup.make("daemon").add(
+  HttpApiEndpoint.get("health", "/health").addSuccess(DaemonHealth).annotate(OpenApi.Description, "The daemon itself: no token needed")
+)
+
+export class Api extends HttpApi.make("orch")
+  .add(DaemonGroup)
+  .add(InstancesGroup)
+  .add(EventsGroup)
+  .add(MachineGroup)
+  .addError(BadRequest)
+  .annotateContext(
+    OpenApi.annotations({
+      title: "llama-orchestrator",
+      description: "The control plane of an orch daemon: its instances, their requests, configs and logs, and the journal of everything that happened"
+    })
+  ) {}

@@ -1,0 +1,67 @@
+import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
+import { Chunk, Effect, Option, Stream } from "effect"
+import { EVENT_TYPES, type EventType, isEventType } from "../domain/events.js"
+import { didYouMean } from "../domain/suggest.js"
+import type { ReadFilter } from "../journal/Journal.js"
+import { DaemonState } from "../runtime/daemon-state.js"
+import { eventObject } from "../cli/view/events.js"
+import { Api } from "./api.js"
+import { BadRequest } from "./errors.js"
+import { sse } from "./sse.js"
+
+const PAGE = 1_000
+
+/** `?type=A,B`: each an event type, or a BadRequest that says which is not and what it may be. */
+const typesOf = (text: string | undefined) =>
+  Effect.forEach(text === undefined ? [] : text.split(",").map((type) => type.trim()).filter((type) => type !== ""), (type) =>
+    isEventType(type)
+      ? Effect.succeed<EventType>(type)
+      : new BadRequest({
+          message: `"${type}" is not an event type`,
+          hint: Option.match(didYouMean(type, EVENT_TYPES), { onSome: (guess) => `did you mean ${guess}?`, onNone: () => `one of ${EVENT_TYPES.join(", ")}` })
+        })
+  )
+
+const filterOf = (params: { readonly after?: number | undefined; readonly instance?: string | undefined; readonly type?: string | undefined }, after: number) =>
+  Effect.map(typesOf(params.type), (types): ReadFilter => ({
+    after,
+    ...(params.instance === undefined ? {} : { instance: params.instance }),
+    ...(types.length === 0 ? {} : { types })
+  }))
+
+/** A client's Last-Event-ID (what the EventSource sends when it reconnects): the seq it saw last. */
+const lastEventId = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+  const id = request.headers["last-event-id"]
+  return id !== undefined && /^\d{1,15}$/.test(id.trim()) ? Number(id.trim()) : undefined
+})
+
+export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
+  Effect.gen(function* () {
+    const { journal } = yield* DaemonState
+    return handlers
+      .handle("page", ({ urlParams }) =>
+        Effect.gen(function* () {
+          const filter = yield* filterOf(urlParams, urlParams.after ?? 0)
+          const limit = urlParams.limit ?? PAGE
+          const events = Chunk.toReadonlyArray(yield* Effect.orDie(Stream.runCollect(Stream.take(journal.read(filter), limit))))
+          const lastSeq = yield* Effect.orDie(journal.lastSeq)
+          // A short page is the end for now: the next one starts at the newest seq, not just after the last match.
+          const nextAfter = events.length === limit ? events.at(-1)!.seq : Math.max(filter.after ?? 0, lastSeq)
+          return { events: events.map(eventObject), next_after: nextAfter, last_seq: lastSeq }
+        })
+      )
+      .handle("stream", ({ urlParams }) =>
+        Effect.gen(function* () {
+          // Resuming wins over where the first connection asked to start.
+          const after = (yield* lastEventId) ?? urlParams.after ?? (yield* Effect.orDie(journal.lastSeq))
+          const filter = yield* filterOf(urlParams, after)
+          return sse(
+            journal.tail(filter).pipe(
+              Stream.map((envelope) => ({ id: envelope.seq, event: envelope.event._tag, data: JSON.stringify(eventObject(envelope)) })),
+              Stream.orDie
+            )
+          )
+        })
+      )
+  })
+)

@@ -1,0 +1,198 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
+import { Chunk, Clock, Effect, Either, Option, Stream } from "effect"
+import { followFrom, readRange, startOfLastLines } from "../app/log-file.js"
+import { psRows } from "../app/ps.js"
+import { checkForUp, startEvents } from "../app/requests.js"
+import { type Progress, waitFor } from "../app/wait.js"
+import { discoverInstances, leavesHome, readInstanceConfig } from "../config/discover.js"
+import { configFile, instanceDir, logFiles } from "../config/home.js"
+import { validateFile } from "../config/validate.js"
+import { decide } from "../domain/decide.js"
+import type { InstanceState } from "../domain/instances.js"
+import { healthySince, type Outcome, stopped } from "../domain/outcome.js"
+import { redactConfig, restoreSecrets } from "../domain/redact.js"
+import { Journal } from "../journal/Journal.js"
+import { DaemonState } from "../runtime/daemon-state.js"
+import { sizeOf } from "../runtime/log-rotation.js"
+import { describeOf } from "../cli/view/describe.js"
+import { findingsJson } from "../cli/view/findings.js"
+import { Api } from "./api.js"
+import { Invalid, NotDone, NotFound } from "./errors.js"
+import { sse } from "./sse.js"
+
+const LOG_POLL_MS = 250
+const STDERR_TAIL = 20
+
+const isTrue = (flag: string | undefined) => flag === "true" || flag === "1"
+
+/** The last `count` lines of a log, whole lines only. */
+const lastLines = (file: string, count: number) => {
+  const size = sizeOf(file) ?? 0
+  const text = readRange(file, startOfLastLines(file, size, count), size).toString("utf8")
+  const lines = text.split("\n")
+  if (lines.at(-1) === "") lines.pop()
+  return { size, lines }
+}
+
+export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =>
+  Effect.gen(function* () {
+    const daemon = yield* DaemonState
+    const { home, folded } = daemon
+
+    const noSuch = (name: string) => new NotFound({ message: `no instance "${name}" in ${home}`, hint: "GET /api/v1/instances lists them" })
+
+    /** The config on disk, for an instance the journal has none for (never started). */
+    const onDisk = (name: string) => Effect.map(readInstanceConfig(home, name), Either.getOrUndefined)
+
+    const known = (name: string) =>
+      Effect.gen(function* () {
+        const instance = folded.state.instances[name]
+        const disk = instance?.config == null ? yield* onDisk(name) : undefined
+        if (instance === undefined && disk === undefined) return yield* noSuch(name)
+        return { instance, disk }
+      })
+
+    /** Waits as `orch up`/`down` do; what it came to, as the answer. */
+    const waitDone = (name: string, seq: number, after: number, timeout: Option.Option<number>, outcome: (instance: InstanceState, now: number) => Outcome) =>
+      Effect.gen(function* () {
+        let last: Exclude<Progress, { readonly _tag: "Event" }> | undefined
+        const waited = yield* Effect.orDie(waitFor(home, [name], after, timeout, outcome, (progress) => Effect.sync(() => void (progress._tag === "Event" || (last = progress)))))
+        if (waited.ok && last?._tag === "Done") return { seq, instance: name, text: last.text }
+        const why = last === undefined ? "not done" : last._tag === "Done" ? last.text : last.disputed ?? (last.why === "timeout" ? `not done after ${Math.round(last.timeoutMs / 1000)} s` : "the daemon is gone")
+        return yield* new NotDone({
+          message: `${name}: ${why}`,
+          hint: `GET /api/v1/events?instance=${name} shows what happened`,
+          seq,
+          last_probe: folded.state.instances[name]?.probes.at(-1) ?? null,
+          stderr_tail: lastLines(logFiles(home, name).stderr, STDERR_TAIL).lines
+        })
+      }).pipe(Effect.provideService(Journal, daemon.journal))
+
+    type Ask = "Up" | "Down" | "Restart"
+    const request = (ask: Ask) => ({ path, urlParams }: { readonly path: { readonly name: string }; readonly urlParams: { readonly wait?: string | undefined; readonly timeout?: number | undefined } }) =>
+      Effect.gen(function* () {
+        const name = path.name
+        const now = yield* Clock.currentTimeMillis
+        let decided
+        if (ask === "Up") {
+          if (folded.state.instances[name] === undefined && (yield* onDisk(name)) === undefined) return yield* noSuch(name)
+          const checked = yield* checkForUp(home, name)
+          if (Either.isLeft(checked)) {
+            return yield* new Invalid({ message: `${name} not started: its config has ${checked.left.length} problem${checked.left.length === 1 ? "" : "s"}`, hint: "fix them (PUT its config), then ask again", findings: findingsJson(checked.left) })
+          }
+          decided = startEvents(folded.state, checked.right, "api", now)
+        } else {
+          if (folded.state.instances[name] === undefined) return yield* noSuch(name)
+          decided = decide(folded.state, { _tag: ask, instance: name, by: "api" }, now)
+        }
+        const seq = yield* Effect.orDie(daemon.recordDecided(decided))
+        if (!isTrue(urlParams.wait)) return HttpServerResponse.unsafeJson({ seq, instance: name }, { status: 202 })
+        const outcome = ask === "Down" ? stopped : healthySince(now, ask === "Restart")
+        return yield* waitDone(name, seq, seq - decided.length, Option.fromNullable(urlParams.timeout), outcome)
+      })
+
+    const configDoc = (name: string, raw: Readonly<Record<string, unknown>>) => ({ name, file: configFile(home, name), config: redactConfig(raw) })
+
+    return handlers
+      .handle("list", () =>
+        Effect.gen(function* () {
+          const instances = Object.values(folded.state.instances)
+          const disk = new Map<string, unknown>()
+          for (const name of (yield* discoverInstances(home)).names) {
+            if (folded.state.instances[name]?.config == null) disk.set(name, yield* onDisk(name))
+          }
+          return psRows(instances, disk, yield* Clock.currentTimeMillis)
+        })
+      )
+      .handle("get", ({ path: { name } }) =>
+        Effect.gen(function* () {
+          const { instance, disk } = yield* known(name)
+          const now = yield* Clock.currentTimeMillis
+          return describeOf(home, name, instance, disk, instance?.argv ?? null, now)
+        })
+      )
+      .handle("start", request("Up"))
+      .handle("stop", request("Down"))
+      .handle("restart", request("Restart"))
+      .handle("config", ({ path: { name } }) =>
+        Effect.gen(function* () {
+          const raw = yield* onDisk(name)
+          if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+            return yield* new NotFound({ message: `${name} has no readable config at ${configFile(home, name)}`, hint: "PUT one to create it; `orch config validate` says what is wrong with one there" })
+          }
+          return configDoc(name, raw as Record<string, unknown>)
+        })
+      )
+      .handle("putConfig", ({ path: { name }, payload }) =>
+        Effect.gen(function* () {
+          const file = configFile(home, name)
+          const outside = yield* leavesHome(home, name)
+          if (outside !== undefined) return yield* new Invalid({ message: `${name}: ${outside.problem}`, hint: outside.hint, findings: findingsJson([{ ...outside, file, instance: name }]) })
+          const current = yield* onDisk(name)
+          const config = restoreSecrets(payload, typeof current === "object" && current !== null ? (current as Record<string, unknown>) : undefined)
+          const dir = instanceDir(home, name)
+          const made = !fs.existsSync(dir)
+          // Checked where it will live (relative paths start there), under a name no one reads,
+          // then renamed over the config: a reader sees the old file or the new, never half of one.
+          const temp = path.join(dir, `.config.json.${process.pid}.${Date.now()}.tmp`)
+          const checked = yield* Effect.acquireUseRelease(
+            Effect.sync(() => {
+              fs.mkdirSync(dir, { recursive: true })
+              const fd = fs.openSync(temp, "wx", 0o644)
+              fs.writeSync(fd, `${JSON.stringify(config, null, 2)}\n`)
+              fs.fsyncSync(fd)
+              fs.closeSync(fd)
+            }),
+            () =>
+              Effect.flatMap(validateFile(home, temp, name), (checked) =>
+                Effect.sync(() => {
+                  if (checked.findings.length === 0) fs.renameSync(temp, file)
+                  return checked
+                })
+              ),
+            () =>
+              Effect.sync(() => {
+                fs.rmSync(temp, { force: true })
+                if (made && fs.readdirSync(dir).length === 0 && !fs.existsSync(file)) fs.rmdirSync(dir)
+              })
+          )
+          if (checked.findings.length > 0) {
+            const findings = checked.findings.map((finding) => ({ ...finding, file }))
+            return yield* new Invalid({ message: `${file} not written: ${findings.length} problem${findings.length === 1 ? "" : "s"}`, hint: "fix them and send it again", findings: findingsJson(findings) })
+          }
+          return configDoc(name, config)
+        })
+      )
+      .handle("logs", ({ path: { name }, urlParams }) =>
+        Effect.gen(function* () {
+          yield* known(name)
+          const stream = urlParams.stream ?? "stderr"
+          const file = logFiles(home, name)[stream]
+          return { name, stream, file, lines: lastLines(file, urlParams.tail ?? 100).lines }
+        })
+      )
+      .handle("followLogs", ({ path: { name }, urlParams }) =>
+        Effect.gen(function* () {
+          yield* known(name)
+          const file = logFiles(home, name)[urlParams.stream ?? "stderr"]
+          const { size, lines } = lastLines(file, urlParams.tail ?? 100)
+          const follower = followFrom(file, size)
+          let partial = ""
+          const fresh = Stream.repeatEffectChunk(
+            Effect.zipRight(
+              Effect.sleep(LOG_POLL_MS),
+              Effect.sync(() => {
+                const text = partial + follower.next().toString("utf8")
+                const whole = text.split("\n")
+                partial = whole.pop()!
+                return Chunk.unsafeFromArray(whole)
+              })
+            )
+          )
+          return sse(Stream.concat(Stream.fromIterable(lines), fresh).pipe(Stream.map((line) => ({ data: line }))))
+        })
+      )
+  })
+)

@@ -1,0 +1,80 @@
+import * as http from "node:http"
+import { HttpApiBuilder } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Context, Effect, Either, Layer, Scope } from "effect"
+import { readSettings } from "../config/settings.js"
+import { hostPort } from "../domain/address.js"
+import { oneLine } from "../domain/findings.js"
+import { DEFAULT_LISTEN, listenAddress } from "../domain/settings.js"
+import { ensureApiToken } from "../runtime/api-token.js"
+import { DaemonState } from "../runtime/daemon-state.js"
+import { Api } from "./api.js"
+import { AuthorizedLive, type Guard, guarded } from "./auth.js"
+import { EventsLive } from "./events.js"
+import { InstancesLive } from "./instances.js"
+import { DaemonHealthLive, MachineLive } from "./machine.js"
+import { RoutesLive } from "./routes.js"
+
+const problemOf = (cause: unknown) => {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code
+  return code === "EADDRINUSE"
+    ? "the port is taken by another process"
+    : code === "EADDRNOTAVAIL"
+      ? "the address is not one of this machine's"
+      : code === "EACCES"
+        ? "binding it needs privileges (use a port above 1023)"
+        : String((cause as Error | undefined)?.message ?? cause)
+}
+
+const serve = (guard: Guard, server: Context.Context<Layer.Layer.Success<ReturnType<typeof NodeHttpServer.layer>>>) =>
+  HttpApiBuilder.serve(guarded(guard)).pipe(
+    Layer.provide(RoutesLive(guard)),
+    Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide([InstancesLive, EventsLive, MachineLive, DaemonHealthLive]))),
+    Layer.provide(AuthorizedLive(guard)),
+    Layer.provide(Layer.succeedContext(server))
+  )
+
+/**
+ * The daemon's HTTP listener (DESIGN.md §9), started after the journal, on orch.json's
+ * `http.listen`. A listener that cannot start (its port taken, a bad orch.json) is said in the
+ * log and recorded, and the daemon supervises on without it: the servers matter more than the API.
+ */
+export const ListenerLive = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const daemon = yield* DaemonState
+    const settings = yield* readSettings(daemon.home)
+    if (Either.isLeft(settings)) {
+      const problem = `orch.json: ${settings.left.map((finding) => `${finding.field === "" ? "" : `${finding.field} `}${oneLine(finding.problem)}`).join("; ")}`
+      yield* Effect.logError(`no API: ${problem} (\`orch config lint\` says how to fix it)`)
+      yield* daemon.record(null, { _tag: "ApiFailed", host: DEFAULT_LISTEN.host, port: DEFAULT_LISTEN.port, problem })
+      return
+    }
+    const listen = listenAddress(settings.right)
+    if (listen === "off") return
+    const token = settings.right.http.auth === "token" ? yield* Effect.either(ensureApiToken(daemon.home)) : Either.right(undefined)
+    if (Either.isLeft(token)) {
+      const problem = `cannot make its token: ${problemOf(token.left.error)}`
+      yield* Effect.logError(`no API: ${problem}`)
+      yield* daemon.record(null, { _tag: "ApiFailed", host: listen.host, port: listen.port, problem })
+      return
+    }
+    const scope = yield* Effect.scope
+    const node = http.createServer({ requestTimeout: 0 })
+    const built = yield* Effect.either(Layer.buildWithScope(NodeHttpServer.layer(() => node, { host: listen.host, port: listen.port }), scope))
+    if (Either.isLeft(built)) {
+      const problem = problemOf(built.left.cause)
+      yield* Effect.logError(`no API on ${hostPort(listen.host, listen.port)}: ${problem}; supervising on without it (set http.listen in orch.json)`)
+      yield* daemon.record(null, { _tag: "ApiFailed", host: listen.host, port: listen.port, problem })
+      return
+    }
+    // Event streams stay open: they are cut when the daemon stops, or closing would wait for them.
+    yield* Effect.addFinalizer(() => Effect.sync(() => node.closeAllConnections()))
+    const address = node.address()
+    const port = typeof address === "object" && address !== null ? address.port : listen.port
+    yield* Layer.buildWithScope(serve({ token: token.right, host: listen.host, port }, built.right).pipe(Layer.provide(Layer.succeed(DaemonState, daemon))), scope).pipe(
+      Effect.provideService(Scope.Scope, scope)
+    )
+    yield* daemon.record(null, { _tag: "ApiListening", host: listen.host, port })
+    yield* Effect.logInfo(`API on http://${hostPort(listen.host, port)}/api/v1 (docs: /api/docs)`)
+  })
+)
