@@ -60,6 +60,23 @@ for (const name of ["demo-chat", "demo-flaky"]) {
   fs.writeFileSync(path.join(home, "instances", name, "config.json"), JSON.stringify(config, null, 2))
 }
 
+// Any free port for the API, so that the demo never meets a daemon of the user's on 7433.
+fs.writeFileSync(path.join(home, "orch.json"), JSON.stringify({ http: { listen: "127.0.0.1:0" } }, null, 2))
+
+/** What the daemon's HTTP API answers, as a script would ask it. */
+const showApi = async () => {
+  const found = orch(["api", "--json"], { quiet: true })
+  if (found.status !== 0) return say(`no API: ${found.stdout.trim()}`)
+  const api = JSON.parse(found.stdout)
+  const headers = { authorization: `Bearer ${api.token}` }
+  process.stdout.write(`\n$ curl -H "Authorization: Bearer $TOKEN" ${api.url}/instances\n`)
+  const rows = await (await fetch(`${api.url}/instances`, { headers })).json()
+  for (const row of rows) process.stdout.write(`${row.name}: ${row.status}, ${row.health ?? "-"}, ${row.restarts} restarts\n`)
+  process.stdout.write(`\n$ curl ${api.metrics} | grep orch_instance_restarts_total\n`)
+  const metrics = await (await fetch(api.metrics)).text()
+  process.stdout.write(`${metrics.split("\n").filter((line) => line.startsWith("orch_instance_restarts_total")).join("\n")}\n`)
+}
+
 try {
   say(`a temporary home: ${home} (watch it live from another terminal: node dist/orch.cjs dashboard --home ${home})`)
   if (real !== undefined) say(`demo-chat is ${real.binary} with ${real.model}`)
@@ -94,6 +111,9 @@ try {
   orch(["health", "demo-flaky", "--last", "5"])
   orch(["health", "--all"])
   orch(["ps"])
+  say("the same, from the daemon's HTTP API (docs at the URL `orch api` prints)")
+  orch(["api"])
+  await showApi()
   orch(["describe", "demo-flaky"])
   orch(["logs", "demo-flaky", "--stderr", "--tail", "5"])
   orch(["events", "--instance", "demo-flaky", "--type", "ProcessSpawned,ProcessExited,ProcessLost,RestartScheduled,RestartGaveUp"])

@@ -3,11 +3,11 @@ import { Clock, Console, Effect, Either } from "effect"
 import { BadOption } from "../../app/errors.js"
 import { withJournal } from "../../app/journal.js"
 import { readInstanceConfig } from "../../config/discover.js"
-import { Journal } from "../../journal/Journal.js"
 import { currentState } from "../../journal/projection.js"
 import { instanceName } from "../names.js"
 import { homeFrom, homeOption, jsonOption } from "../options.js"
-import { describeOf, describeText } from "../view/describe.js"
+import { describeOf } from "../../app/describe.js"
+import { describeText } from "../view/describe.js"
 import { printJson } from "../view/json.js"
 
 export const describe = Command.make(
@@ -17,19 +17,14 @@ export const describe = Command.make(
     Effect.gen(function* () {
       yield* instanceName(options.name)
       const home = homeFrom(options.home)
-      const read = Effect.gen(function* () {
-        const journal = yield* Journal
-        const [spawned] = yield* journal.readLast({ instance: options.name, types: ["ProcessSpawned"] }, 1)
-        return { state: yield* currentState, argv: spawned?.event._tag === "ProcessSpawned" ? spawned.event.argv : null }
-      })
-      const found = yield* withJournal(home, "read")(read).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
-      const instance = found?.state.instances[options.name]
+      const state = yield* withJournal(home, "read")(currentState).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
+      const instance = state?.instances[options.name]
       const onDisk = Either.getOrUndefined(yield* readInstanceConfig(home, options.name))
       if (instance === undefined && onDisk === undefined) {
         return yield* new BadOption({ option: "NAME", problem: `no instance "${options.name}" in ${home}`, hint: "orch ps lists them" })
       }
       const now = yield* Clock.currentTimeMillis
-      const described = describeOf(home, options.name, instance, onDisk, found?.argv ?? null, now)
+      const described = describeOf(home, options.name, instance, onDisk, now)
       yield* options.json ? printJson(described) : Console.log(describeText(described, now))
     })
 ).pipe(Command.withDescription("Show one instance: status, health, pid and uptime, restarts, argv, env keys, logs, the config in effect (secrets hidden), the last probes and restarts"))
