@@ -13,7 +13,7 @@ import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { runningDaemon } from "../runtime/lock.js"
 import { isAlive } from "../runtime/proc.js"
-import { apiAddress } from "./api-address.js"
+import { apiAddress, apiWords } from "./api-address.js"
 import { withJournal } from "./journal.js"
 import { userMessage } from "./messages.js"
 import { installedService } from "./service.js"
@@ -146,9 +146,8 @@ export const diagnose = (home: string) =>
         ? { check: "daemon", status: "fail", detail: `not running, while ${wanted.join(", ")} should be up`, fix: "orch daemon start" }
         : passed("daemon", "not running; nothing is wanted up"))
     if (daemon !== undefined) {
-      const api = apiAddress(home, journal.state)
-      if (api._tag === "Listening") checks.push(passed("api", `${api.url}/api/v1`))
-      else if (api._tag === "Failed") checks.push({ check: "api", status: "fail", detail: `none on ${api.where}: ${api.problem}`, fix: "set http.listen in orch.json (another port, or \"off\"), then orch daemon stop && orch daemon start" })
+      const api = apiWords(yield* apiAddress(home, journal.state))
+      checks.push(api.ok ? passed("api", api.text) : { check: "api", status: "fail", detail: api.text, fix: api.fix })
     }
     const unit = installedService(home)
     checks.push(unit !== undefined

@@ -142,7 +142,7 @@ export const DaemonHealth = Schema.Struct({
 }).annotations({ identifier: "DaemonHealth" })
 
 export const DaemonGroup = HttpApiGroup.make("daemon").add(
-  HttpApiEndpoint.get("health", "/health").addSuccess(DaemonHealth).annotate(OpenApi.Description, "The daemon itself: no token needed")
+  HttpApiEndpoint.get("health", "/health").addSuccess(DaemonHealth).addError(Forbidden).annotate(OpenApi.Description, "The daemon itself: no token needed (a foreign Host is refused, as everywhere)")
 )
 
 export class Api extends HttpApi.make("orch")

@@ -1,5 +1,5 @@
-import { HttpIncomingMessage, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Layer, Option, Predicate, Redacted } from "effect"
+import { HttpApp, HttpIncomingMessage, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { sameToken } from "../runtime/api-token.js"
 import { Authorized, TOKEN_COOKIE } from "./api.js"
 import { Forbidden, Unauthorized } from "./errors.js"
@@ -59,7 +59,7 @@ export const allowedHosts = (guard: Guard) =>
 const MAX_BODY_BYTES = 1024 * 1024
 
 const errorBody = (status: number, tag: string, message: string, hint: string) =>
-  HttpServerResponse.unsafeJson({ _tag: tag, message, hint }, { status, headers: { "cache-control": "no-store" } })
+  HttpServerResponse.unsafeJson({ _tag: tag, message, hint }, { status, headers: { "cache-control": "no-store", "x-content-type-options": "nosniff" } })
 
 interface DecodeIssue {
   readonly path: ReadonlyArray<PropertyKey>
@@ -72,7 +72,10 @@ interface DecodeIssue {
  * "Expected undefined", to every refusal: it says nothing to whoever sent the value.
  */
 const inWords = (response: HttpServerResponse.HttpServerResponse) => {
-  if (response.status !== 400 || response.body._tag !== "Uint8Array") return response
+  if (response.status !== 400) return response
+  // Effect's own answer to a body it could not read (not JSON, or over the limit): no body at all.
+  if (response.body._tag === "Empty") return errorBody(400, "BadRequest", "the request body could not be read: it is not JSON, or it is too large", "send the JSON GET /api/v1/openapi.json describes, as Content-Type: application/json")
+  if (response.body._tag !== "Uint8Array") return response
   let body: { readonly _tag?: unknown; readonly issues?: ReadonlyArray<DecodeIssue> }
   try {
     body = JSON.parse(new TextDecoder().decode(response.body.body))
@@ -109,12 +112,20 @@ export const guarded = (guard: Guard) => {
           Effect.orDie
         )
       }
+      const length = Number(request.headers["content-length"] ?? 0)
+      if (length > MAX_BODY_BYTES) {
+        return errorBody(400, "BadRequest", `the request body is ${length} bytes, more than the ${MAX_BODY_BYTES} this daemon reads`, "a config is a few KB: send only the config")
+      }
       const notHere = errorBody(404, "NotFound", `no ${request.method} ${url.pathname} here`, "GET /api/v1/openapi.json lists what there is")
+      // The app sends its own answer (an error too, as Effect's server turns it into one) before
+      // this middleware sees it: what every answer should say is added as a pre-response handler.
       return yield* app.pipe(
         HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)),
-        Effect.catchIf((error) => Predicate.isTagged(error, "RouteNotFound"), () => Effect.succeed(notHere)),
-        Effect.map((response) => (response.status === 404 && response.body._tag === "Empty" ? notHere : inWords(response))),
-        Effect.map(HttpServerResponse.setHeader("x-content-type-options", "nosniff"))
+        HttpApp.withPreResponseHandler((_, response) =>
+          Effect.succeed(
+            HttpServerResponse.setHeader(response.status === 404 && response.body._tag === "Empty" ? notHere : inWords(response), "x-content-type-options", "nosniff")
+          )
+        )
       )
     })
   )

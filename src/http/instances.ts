@@ -4,6 +4,7 @@ import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Chunk, Clock, Effect, Either, Option, Stream } from "effect"
 import { followFrom, readRange, startOfLastLines } from "../app/log-file.js"
 import { psRows } from "../app/ps.js"
+import { describeOf } from "../app/describe.js"
 import { checkForUp, startEvents } from "../app/requests.js"
 import { type Progress, waitFor } from "../app/wait.js"
 import { discoverInstances, leavesHome, readInstanceConfig } from "../config/discover.js"
@@ -16,7 +17,7 @@ import { redactConfig, restoreSecrets } from "../domain/redact.js"
 import { Journal } from "../journal/Journal.js"
 import { DaemonState } from "../runtime/daemon-state.js"
 import { sizeOf } from "../runtime/log-rotation.js"
-import { describeOf } from "../cli/view/describe.js"
+import { isAlive } from "../runtime/proc.js"
 import { findingsJson } from "../cli/view/findings.js"
 import { Api } from "./api.js"
 import { Invalid, NotDone, NotFound } from "./errors.js"
@@ -59,7 +60,9 @@ export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =
       Effect.gen(function* () {
         let last: Exclude<Progress, { readonly _tag: "Event" }> | undefined
         const waited = yield* Effect.orDie(waitFor(home, [name], after, timeout, outcome, (progress) => Effect.sync(() => void (progress._tag === "Event" || (last = progress)))))
-        if (waited.ok && last?._tag === "Done") return { seq, instance: name, text: last.text }
+        // Said as a response, with its status: encoded through the endpoint's successes, a Done
+        // would pass for a Requested (its fields without text) and go out as a 202.
+        if (waited.ok && last?._tag === "Done") return HttpServerResponse.unsafeJson({ seq, instance: name, text: last.text }, { status: 200 })
         const why = last === undefined ? "not done" : last._tag === "Done" ? last.text : last.disputed ?? (last.why === "timeout" ? `not done after ${Math.round(last.timeoutMs / 1000)} s` : "the daemon is gone")
         return yield* new NotDone({
           message: `${name}: ${why}`,
@@ -93,6 +96,13 @@ export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =
         return yield* waitDone(name, seq, seq - decided.length, Option.fromNullable(urlParams.timeout), outcome)
       })
 
+    /** The address its server holds now, if it runs. */
+    const ownAddress = (name: string) => {
+      const instance = folded.state.instances[name]
+      const alive = instance?.pid != null && instance.start_time !== null && isAlive(instance.pid, instance.start_time)
+      return alive ? instance.decoded_config?.server : undefined
+    }
+
     const configDoc = (name: string, raw: Readonly<Record<string, unknown>>) => ({ name, file: configFile(home, name), config: redactConfig(raw) })
 
     return handlers
@@ -110,7 +120,7 @@ export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =
         Effect.gen(function* () {
           const { instance, disk } = yield* known(name)
           const now = yield* Clock.currentTimeMillis
-          return describeOf(home, name, instance, disk, instance?.argv ?? null, now)
+          return describeOf(home, name, instance, disk, now)
         })
       )
       .handle("start", request("Up"))
@@ -148,8 +158,12 @@ export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =
             () =>
               Effect.flatMap(validateFile(home, temp, name), (checked) =>
                 Effect.sync(() => {
-                  if (checked.findings.length === 0) fs.renameSync(temp, file)
-                  return checked
+                  // The port its own running server holds is not taken "by another process" (as
+                  // `orch doctor` says): a running instance's config can be edited.
+                  const held = ownAddress(name)
+                  const findings = checked.findings.filter((finding) => !(held !== undefined && finding.field === "server.port" && checked.config?.server.host === held.host && checked.config.server.port === held.port && finding.problem.endsWith("in use by another process")))
+                  if (findings.length === 0) fs.renameSync(temp, file)
+                  return { ...checked, findings }
                 })
               ),
             () =>

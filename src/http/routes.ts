@@ -18,6 +18,17 @@ const SCALAR = "api-docs.js"
 
 const scalarScript = () => path.join(typeof __dirname === "string" ? __dirname : path.resolve("dist"), SCALAR)
 
+/**
+ * Effect names every Schema.Unknown `$id: "/schemas/unknown"`: several such fields give one `$id`
+ * several times, which OpenAPI validators refuse. The document refers by `$ref` only, so the ids go.
+ */
+const withoutIds = <A>(value: A): A =>
+  Array.isArray(value)
+    ? (value.map(withoutIds) as A)
+    : typeof value === "object" && value !== null
+      ? (Object.fromEntries(Object.entries(value).filter(([key]) => key !== "$id").map(([key, inner]) => [key, withoutIds(inner)])) as A)
+      : value
+
 const escapeJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c")
 
 const docsPage = (spec: OpenApi.OpenAPISpec) => `<!doctype html>
@@ -46,7 +57,7 @@ export const RoutesLive = (guard: Guard) =>
   HttpApiBuilder.Router.use((router) =>
     Effect.gen(function* () {
       const daemon = yield* DaemonState
-      const spec = OpenApi.fromApi(Api)
+      const spec = withoutIds(OpenApi.fromApi(Api))
       const authorized = <A, E, R>(handler: Effect.Effect<A, E, R>) =>
         requireToken(guard).pipe(
           Effect.matchEffect({

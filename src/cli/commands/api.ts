@@ -10,11 +10,22 @@ import { bad } from "../view/findings.js"
 import { printJson } from "../view/json.js"
 import { paint } from "../view/palette.js"
 
+/** How long `orch api` waits for a daemon that has just started to say where its API listens. */
+const RECORDED_WITHIN_MS = 5_000
+
 export const api = Command.make("api", { home: homeOption, json: jsonOption }, (options) =>
   Effect.gen(function* () {
     const home = homeFrom(options.home)
-    const state = yield* withJournal(home, "read")(currentState).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
-    const found = apiAddress(home, state)
+    const look = withJournal(home, "read")(currentState).pipe(
+      Effect.catchTag("NoJournal", () => Effect.succeed(undefined)),
+      Effect.flatMap((state) => apiAddress(home, state))
+    )
+    let found = yield* look
+    // `orch daemon start` returns once the daemon holds its lock, a moment before it records where its API listens.
+    for (let waited = 0; found._tag === "Starting" && waited < RECORDED_WITHIN_MS; waited += 100) {
+      yield* Effect.sleep("100 millis")
+      found = yield* look
+    }
     if (found._tag === "Listening") {
       const tokenQuery = found.token === undefined ? "" : `?token=${found.token}`
       const shown = { url: `${found.url}/api/v1`, docs: `${found.url}/api/docs`, open: `${found.url}/api/docs${tokenQuery}`, token: found.token ?? null, openapi: `${found.url}/api/v1/openapi.json`, metrics: `${found.url}/metrics` }
@@ -25,12 +36,18 @@ export const api = Command.make("api", { home: homeOption, json: jsonOption }, (
       yield* Console.log(`OpenAPI:  ${shown.openapi}`)
       return yield* Console.log(`metrics:  ${shown.metrics}`)
     }
+    const restart = "then `orch daemon stop && orch daemon start`"
     const why =
       found._tag === "NoDaemon"
         ? "no daemon runs for this home, and the API is the daemon's; `orch daemon start` starts it"
         : found._tag === "Off"
           ? "the daemon serves no API: orch.json has http.listen \"off\""
-          : `the daemon serves no API on ${found.where}: ${found.problem} (its log: ${daemonLog(home)}; set http.listen in orch.json, then \`orch daemon stop && orch daemon start\`)`
+          : found._tag === "Starting"
+            ? `the daemon has not said where its API listens within ${RECORDED_WITHIN_MS / 1000} s of starting (its log: ${daemonLog(home)})`
+            : found.where === null
+              // It never tried an address: what it says is the file's problem, not a port's.
+              ? `the daemon serves no API: ${found.problem} (\`orch config lint\` says how to fix it, ${restart})`
+              : `the daemon serves no API on ${found.where}: ${found.problem} (its log: ${daemonLog(home)}; set http.listen in orch.json, ${restart})`
     if (options.json) yield* printJson({ url: null, problem: why })
     else yield* bad(why)
     return yield* new ExitCode({ code: 1 })

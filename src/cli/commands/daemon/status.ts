@@ -1,6 +1,6 @@
 import { Command } from "@effect/cli"
 import { Clock, Console, Effect } from "effect"
-import { type ApiAddress, apiAddress } from "../../../app/api-address.js"
+import { type ApiAddress, apiAddress, apiWords } from "../../../app/api-address.js"
 import { withJournal } from "../../../app/journal.js"
 import { daemonLog, journalDir, journalFile } from "../../../config/home.js"
 import { currentState } from "../../../journal/projection.js"
@@ -13,7 +13,7 @@ import { paint } from "../../view/palette.js"
 import { formatAge } from "../../view/time.js"
 
 const apiJson = (api: ApiAddress) =>
-  api._tag === "Listening" ? { url: `${api.url}/api/v1`, problem: null } : api._tag === "Failed" ? { url: null, problem: `${api.where}: ${api.problem}` } : null
+  api._tag === "Listening" ? { url: `${api.url}/api/v1`, problem: null } : api._tag === "Failed" ? { url: null, problem: apiWords(api).text } : null
 
 export const status = Command.make("status", { home: homeOption, json: jsonOption }, (options) =>
   Effect.gen(function* () {
@@ -21,7 +21,7 @@ export const status = Command.make("status", { home: homeOption, json: jsonOptio
     const daemon = runningDaemon(journalDir(home))
     const now = yield* Clock.currentTimeMillis
     const state = yield* withJournal(home, "read")(currentState).pipe(Effect.catchTag("NoJournal", () => Effect.succeed(undefined)))
-    const api = apiAddress(home, state)
+    const api = yield* apiAddress(home, state)
     const supervised = Object.values(state?.instances ?? {}).filter((instance) => instance.pid !== null).map((instance) => ({ name: instance.name, pid: instance.pid, status: instance.status }))
     const startedAt = daemon !== undefined && state?.daemon?.pid === daemon.pid ? state.daemon.started_at : null
     if (options.json) {
@@ -31,7 +31,8 @@ export const status = Command.make("status", { home: homeOption, json: jsonOptio
     } else {
       yield* ok(`running, pid ${daemon.pid}${startedAt === null ? "" : `, up ${formatAge(now - startedAt)}`}`)
       yield* Console.log(`journal:    ${journalFile(home)}\nlog:        ${daemonLog(home)}\nsupervises: ${supervised.length === 0 ? "nothing running" : supervised.map((s) => `${s.name} (pid ${s.pid}, ${s.status})`).join(", ")}`)
-      yield* Console.log(`api:        ${api._tag === "Listening" ? `${api.url}/api/v1 (\`orch api\` prints its token)` : api._tag === "Failed" ? paint.red(`none on ${api.where}: ${api.problem}`) : "off (orch.json http.listen)"}`)
+      const words = apiWords(api)
+      yield* Console.log(`api:        ${words.ok ? words.text : paint.red(words.text)}${api._tag === "Listening" ? " (`orch api` prints its token)" : ""}`)
     }
     // As systemctl and LSB init scripts do: 3 means "not running".
     if (daemon === undefined) return yield* new ExitCode({ code: 3 })
