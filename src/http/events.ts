@@ -4,6 +4,7 @@ import { EVENT_TYPES, type EventType, isEventType } from "../domain/events.js"
 import { didYouMean } from "../domain/suggest.js"
 import type { ReadFilter } from "../journal/Journal.js"
 import { DaemonState } from "../runtime/daemon-state.js"
+import { follow } from "../runtime/feed.js"
 import { eventObject } from "../cli/view/events.js"
 import { Api } from "./api.js"
 import { BadRequest } from "./errors.js"
@@ -37,7 +38,7 @@ const lastEventId = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
 
 export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
   Effect.gen(function* () {
-    const { journal } = yield* DaemonState
+    const { journal, feed } = yield* DaemonState
     return handlers
       .handle("page", ({ urlParams }) =>
         Effect.gen(function* () {
@@ -56,7 +57,7 @@ export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
           const after = (yield* lastEventId) ?? urlParams.after ?? (yield* Effect.orDie(journal.lastSeq))
           const filter = yield* filterOf(urlParams, after)
           return sse(
-            journal.tail(filter).pipe(
+            follow(journal, feed, filter).pipe(
               Stream.map((envelope) => ({ id: envelope.seq, event: envelope.event._tag, data: JSON.stringify(eventObject(envelope)) })),
               Stream.orDie
             )

@@ -7,6 +7,7 @@ import type { BadEvent, JournalReplaced, JournalUnavailable } from "../journal/e
 import { Journal } from "../journal/Journal.js"
 import { checkedState } from "../journal/projection.js"
 import { acquireDaemonLock } from "./lock.js"
+import { makeFeed } from "./feed.js"
 import { makeMetrics } from "./metrics.js"
 import { makeProbeBatch } from "./probe-batch.js"
 import type { ExitStatus, Identity } from "./processes.js"
@@ -60,6 +61,8 @@ const make = (home: string, version: string) =>
       journal,
       /** The journal folded as far as the supervisor has read it: what every part acts on. */
       folded,
+      /** Every chunk the supervisor folds, for readers inside the daemon (the API's event streams). */
+      feed: yield* makeFeed,
       /** What /metrics shows; fed by the supervisor's fold and the daemon's appends. */
       metrics,
       /** How far behind the journal the fold ran at its last chunk: its newest event's age then (s). */

@@ -1,4 +1,4 @@
-import { Chunk, Clock, Effect, Either, Layer, Option, Stream } from "effect"
+import { Chunk, Clock, Effect, Either, Layer, Option, PubSub, Stream } from "effect"
 import { decide } from "../domain/decide.js"
 import { type State, fold } from "../domain/instances.js"
 import { reconcile } from "../domain/supervise.js"
@@ -56,7 +56,7 @@ const make = Effect.gen(function* () {
       folded.state = fold(chunk, folded.state)
       daemon.metrics.observe(chunk, folded.state)
       daemon.tailLag.seconds = Math.max(0, now - (Chunk.last(chunk).pipe(Option.map((envelope) => envelope.at), Option.getOrElse(() => now)))) / 1000
-      return reconcileAll
+      return Effect.zipRight(PubSub.publish(daemon.feed, chunk), reconcileAll)
     })
   )
   yield* Effect.forkScoped(Effect.intoDeferred(tail, daemon.ended))
