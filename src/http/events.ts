@@ -8,7 +8,7 @@ import { follow } from "../runtime/feed.js"
 import { eventObject } from "../cli/view/events.js"
 import { Api } from "./api.js"
 import { BadRequest } from "./errors.js"
-import { sse } from "./sse.js"
+import { sseBeating } from "./sse.js"
 
 const PAGE = 1_000
 
@@ -56,9 +56,9 @@ export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
           // Resuming wins over where the first connection asked to start.
           const after = (yield* lastEventId) ?? urlParams.after ?? (yield* Effect.orDie(journal.lastSeq))
           const filter = yield* filterOf(urlParams, after)
-          return sse(
+          return sseBeating(
             follow(journal, feed, filter).pipe(
-              Stream.map((envelope) => ({ id: envelope.seq, event: envelope.event._tag, data: JSON.stringify(eventObject(envelope)) })),
+              Stream.map(Option.map((envelope) => ({ id: envelope.seq, event: envelope.event._tag, data: JSON.stringify(eventObject(envelope)) }))),
               Stream.orDie
             )
           )

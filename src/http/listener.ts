@@ -1,19 +1,21 @@
 import * as http from "node:http"
 import { HttpApiBuilder } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Context, Effect, Either, Layer, Scope } from "effect"
+import { Context, Effect, Either, Layer } from "effect"
 import { readSettings } from "../config/settings.js"
 import { hostPort } from "../domain/address.js"
 import { oneLine } from "../domain/findings.js"
 import { DEFAULT_LISTEN, listenAddress } from "../domain/settings.js"
 import { ensureApiToken } from "../runtime/api-token.js"
 import { DaemonState } from "../runtime/daemon-state.js"
+import { beat } from "../runtime/feed.js"
 import { Api } from "./api.js"
 import { AuthorizedLive, type Guard, guarded } from "./auth.js"
 import { EventsLive } from "./events.js"
 import { InstancesLive } from "./instances.js"
 import { DaemonHealthLive, MachineLive } from "./machine.js"
 import { RoutesLive } from "./routes.js"
+import { HEARTBEAT_MS } from "./sse.js"
 
 const problemOf = (cause: unknown) => {
   const code = (cause as NodeJS.ErrnoException | undefined)?.code
@@ -71,9 +73,9 @@ export const ListenerLive = Layer.scopedDiscard(
     yield* Effect.addFinalizer(() => Effect.sync(() => node.closeAllConnections()))
     const address = node.address()
     const port = typeof address === "object" && address !== null ? address.port : listen.port
-    yield* Layer.buildWithScope(serve({ token: token.right, host: listen.host, port }, built.right).pipe(Layer.provide(Layer.succeed(DaemonState, daemon))), scope).pipe(
-      Effect.provideService(Scope.Scope, scope)
-    )
+    yield* Layer.buildWithScope(serve({ token: token.right, host: listen.host, port }, built.right).pipe(Layer.provide(Layer.succeed(DaemonState, daemon))), scope)
+    // One heartbeat for every event stream, on the feed they already wait on.
+    yield* beat(daemon.feed, HEARTBEAT_MS)
     yield* daemon.record(null, { _tag: "ApiListening", host: listen.host, port })
     yield* Effect.logInfo(`API on http://${hostPort(listen.host, port)}/api/v1 (docs: /api/docs)`)
   })

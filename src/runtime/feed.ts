@@ -1,4 +1,4 @@
-import { Chunk, type Context, Effect, PubSub, Queue, Stream } from "effect"
+import { Chunk, type Context, Effect, Option, PubSub, Queue, Schedule, Stream } from "effect"
 import type { Envelope } from "../domain/events.js"
 import type { Journal, ReadFilter } from "../journal/Journal.js"
 
@@ -9,7 +9,10 @@ import type { Journal, ReadFilter } from "../journal/Journal.js"
  */
 export const FEED_CHUNKS = 256
 
-/** The journal as the daemon folds it, chunk by chunk, for every reader inside the daemon. */
+/**
+ * The journal as the daemon folds it, chunk by chunk, for every reader inside the daemon; an empty
+ * chunk now and then (`beat`) lets readers that wait say they are still there.
+ */
 export const makeFeed = PubSub.sliding<Chunk.Chunk<Envelope>>(FEED_CHUNKS)
 
 export type Feed = PubSub.PubSub<Chunk.Chunk<Envelope>>
@@ -21,7 +24,7 @@ const matches = (filter: ReadFilter) => (envelope: Envelope) =>
  * The journal after `filter.after`, then as it grows: what `journal.tail` gives, every event once
  * and in order, but one tail (the daemon's own) for all readers rather than one each, which woke
  * and queried SQLite per reader (bench/RESULTS.md, issue 17). What a reader missed, because it
- * subscribed after it was folded or fell too far behind, is read from the journal.
+ * subscribed after it was folded or fell too far behind, is read from the journal. None: a beat.
  */
 export const follow = (journal: Context.Tag.Service<typeof Journal>, feed: Feed, filter: ReadFilter) =>
   Stream.unwrapScoped(
@@ -31,17 +34,21 @@ export const follow = (journal: Context.Tag.Service<typeof Journal>, feed: Feed,
       // A reader that claims more than there is (a journal since replaced) is given what comes after its claim, as `tail` does.
       let seen = Math.max(filter.after ?? 0, yield* journal.lastSeq)
       const fits = matches(filter)
-      const stored = (after: number, until: number) => journal.read({ ...filter, after, until })
+      const stored = (after: number, until: number) => journal.read({ ...filter, after, until }).pipe(Stream.map(Option.some))
       const live = Stream.repeatEffect(Queue.take(subscription)).pipe(
         Stream.flatMap((chunk) => {
+          if (Chunk.isEmpty(chunk)) return Stream.succeed(Option.none())
           const fresh = Chunk.filter(chunk, (envelope) => envelope.seq > seen)
           if (Chunk.isEmpty(fresh)) return Stream.empty
           const first = Chunk.unsafeHead(fresh).seq
           const missed = first > seen + 1 ? stored(seen, first - 1) : Stream.empty
           seen = Chunk.unsafeLast(fresh).seq
-          return Stream.concat(missed, Stream.fromChunk(Chunk.filter(fresh, fits)))
+          return Stream.concat(missed, Stream.fromChunk(Chunk.filter(fresh, fits)).pipe(Stream.map(Option.some)))
         })
       )
       return Stream.concat(stored(filter.after ?? 0, seen), live)
     })
   )
+
+/** Publishes an empty chunk every `everyMs`, for as long as the scope lasts. */
+export const beat = (feed: Feed, everyMs: number) => Effect.forkScoped(Effect.repeat(PubSub.publish(feed, Chunk.empty()), Schedule.spaced(everyMs)))

@@ -56,7 +56,8 @@ const make = Effect.gen(function* () {
       folded.state = fold(chunk, folded.state)
       daemon.metrics.observe(chunk, folded.state)
       daemon.tailLag.seconds = Math.max(0, now - (Chunk.last(chunk).pipe(Option.map((envelope) => envelope.at), Option.getOrElse(() => now)))) / 1000
-      return Effect.zipRight(PubSub.publish(daemon.feed, chunk), reconcileAll)
+      // The tail's empty chunks (a poll that found nothing) would wake every reader of the feed.
+      return Effect.zipRight(Chunk.isEmpty(chunk) ? Effect.void : PubSub.publish(daemon.feed, chunk), reconcileAll)
     })
   )
   yield* Effect.forkScoped(Effect.intoDeferred(tail, daemon.ended))
