@@ -1,7 +1,6 @@
 import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
-import { Chunk, Effect, Option, Stream } from "effect"
-import { EVENT_TYPES, type EventType, isEventType } from "../domain/events.js"
-import { didYouMean } from "../domain/suggest.js"
+import { Chunk, Effect, Either, Option, Stream } from "effect"
+import { namedEventTypes } from "../domain/event-types.js"
 import type { ReadFilter } from "../journal/Journal.js"
 import { DaemonState } from "../runtime/daemon-state.js"
 import { follow } from "../runtime/feed.js"
@@ -12,16 +11,9 @@ import { sseBeating } from "./sse.js"
 
 const PAGE = 1_000
 
-/** `?type=A,B`: each an event type, or a BadRequest that says which is not and what it may be. */
+/** `?type=A,B`: each an event type, or a BadRequest that says which is not and what it may be; none given, no filter. */
 const typesOf = (text: string | undefined) =>
-  Effect.forEach(text === undefined ? [] : text.split(",").map((type) => type.trim()).filter((type) => type !== ""), (type) =>
-    isEventType(type)
-      ? Effect.succeed<EventType>(type)
-      : new BadRequest({
-          message: `"${type}" is not an event type`,
-          hint: Option.match(didYouMean(type, EVENT_TYPES), { onSome: (guess) => `did you mean ${guess}?`, onNone: () => `one of ${EVENT_TYPES.join(", ")}` })
-        })
-  )
+  Either.mapLeft(namedEventTypes(text ?? ""), ({ type, hint }) => new BadRequest({ message: `"${type}" is not an event type`, hint }))
 
 const filterOf = (params: { readonly after?: number | undefined; readonly instance?: string | undefined; readonly type?: string | undefined }, after: number) =>
   Effect.map(typesOf(params.type), (types): ReadFilter => ({

@@ -2,8 +2,8 @@ import { Command, Options } from "@effect/cli"
 import { Chunk, Clock, Console, Effect, Either, Option, Stream } from "effect"
 import { BadOption } from "../../app/errors.js"
 import { withJournal } from "../../app/journal.js"
-import { EVENT_TYPES, type Envelope, isEventType } from "../../domain/events.js"
-import { didYouMean } from "../../domain/suggest.js"
+import { namedEventTypes } from "../../domain/event-types.js"
+import { EVENT_TYPES, type Envelope } from "../../domain/events.js"
 import { Journal, type ReadFilter } from "../../journal/Journal.js"
 import { instanceName } from "../names.js"
 import { integerOption, wholeNumber } from "../option-values.js"
@@ -12,23 +12,15 @@ import { parseTimeArg } from "../time-args.js"
 import { eventJson, eventLine } from "../view/events.js"
 import { paint } from "../view/palette.js"
 
-const parseTypes = (text: string) => {
-  const named = text.split(",").map((type) => type.trim()).filter((type) => type !== "")
-  // An empty --type (an unset shell variable, most often) would quietly match no event at all.
-  if (named.length === 0) return new BadOption({ option: "--type", problem: `names no event type (got "${text}")`, hint: `one or more of ${EVENT_TYPES.join(", ")}, separated by commas` })
-  return Effect.forEach(named, (type) =>
-    isEventType(type)
-      ? Effect.succeed(type)
-      : new BadOption({
-          option: "--type",
-          problem: `"${type}" is not an event type`,
-          hint: Option.match(didYouMean(type, EVENT_TYPES), {
-            onSome: (guess) => `did you mean ${guess}?`,
-            onNone: () => `one of ${EVENT_TYPES.join(", ")}`
-          })
-        })
-  )
-}
+const parseTypes = (text: string) =>
+  Either.match(namedEventTypes(text), {
+    onLeft: ({ type, hint }) => Either.left(new BadOption({ option: "--type", problem: `"${type}" is not an event type`, hint })),
+    // An empty --type (an unset shell variable, most often) would quietly match no event at all.
+    onRight: (types) =>
+      types.length === 0
+        ? Either.left(new BadOption({ option: "--type", problem: `names no event type (got "${text}")`, hint: `one or more of ${EVENT_TYPES.join(", ")}, separated by commas` }))
+        : Either.right(types)
+  })
 
 const filterFrom = (options: { readonly instance: Option.Option<string>; readonly type: Option.Option<string>; readonly since: Option.Option<string> }) =>
   Effect.gen(function* () {
