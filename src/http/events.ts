@@ -1,13 +1,13 @@
-import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
-import { Chunk, Effect, Either, Option, Stream } from "effect"
+import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Chunk, Effect, Either, Stream } from "effect"
 import { namedEventTypes } from "../domain/event-types.js"
 import type { ReadFilter } from "../journal/Journal.js"
 import { DaemonState } from "../runtime/daemon-state.js"
-import { follow } from "../runtime/feed.js"
 import { eventObject } from "../cli/view/events.js"
 import { Api } from "./api.js"
 import { BadRequest } from "./errors.js"
-import { sseBeating } from "./sse.js"
+import { EventHub } from "./event-hub.js"
+import { SSE_HEADERS } from "./sse.js"
 
 const PAGE = 1_000
 
@@ -30,7 +30,8 @@ const lastEventId = Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
 
 export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
   Effect.gen(function* () {
-    const { journal, feed } = yield* DaemonState
+    const { journal } = yield* DaemonState
+    const hub = yield* EventHub
     return handlers
       .handle("page", ({ urlParams }) =>
         Effect.gen(function* () {
@@ -48,12 +49,7 @@ export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
           // Resuming wins over where the first connection asked to start.
           const after = (yield* lastEventId) ?? urlParams.after ?? (yield* Effect.orDie(journal.lastSeq))
           const filter = yield* filterOf(urlParams, after)
-          return sseBeating(
-            follow(journal, feed, filter).pipe(
-              Stream.map(Option.map((envelope) => ({ id: envelope.seq, event: envelope.event._tag, data: JSON.stringify(eventObject(envelope)) }))),
-              Stream.orDie
-            )
-          )
+          return HttpServerResponse.raw(hub.open(filter), { contentType: "text/event-stream", headers: SSE_HEADERS })
         })
       )
   })

@@ -1,5 +1,5 @@
 import * as http from "node:http"
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Either, Layer } from "effect"
 import { readSettings } from "../config/settings.js"
@@ -11,6 +11,7 @@ import { DaemonState } from "../runtime/daemon-state.js"
 import { beat } from "../runtime/feed.js"
 import { Api } from "./api.js"
 import { AuthorizedLive, type Guard, guarded } from "./auth.js"
+import { EventHubLive } from "./event-hub.js"
 import { EventsLive } from "./events.js"
 import { InstancesLive } from "./instances.js"
 import { DaemonHealthLive, MachineLive } from "./machine.js"
@@ -28,10 +29,17 @@ const problemOf = (cause: unknown) => {
         : String((cause as Error | undefined)?.message ?? cause)
 }
 
+/**
+ * No tracing spans: nothing collects them, and a span lives as long as its request, which for an
+ * event stream is as long as its client stays (a fifth of what an idle stream held in the heap).
+ */
+const untraced = () => true
+
 const serve = (guard: Guard, server: Context.Context<Layer.Layer.Success<ReturnType<typeof NodeHttpServer.layer>>>) =>
   HttpApiBuilder.serve(guarded(guard)).pipe(
+    HttpMiddleware.withTracerDisabledWhen(untraced),
     Layer.provide(RoutesLive(guard)),
-    Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide([InstancesLive, EventsLive, MachineLive, DaemonHealthLive]))),
+    Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide([InstancesLive, EventsLive.pipe(Layer.provide(EventHubLive)), MachineLive, DaemonHealthLive]))),
     Layer.provide(AuthorizedLive(guard)),
     Layer.provide(Layer.succeedContext(server))
   )
