@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import { parseDuration } from "../domain/duration.js"
-import { isShowableTime } from "./view/time.js"
+import { isShowableTime } from "../domain/time.js"
 
 /**
  * `--since 10m` (that long ago) or `--since 2026-11-24T10:00` (a time): ms since epoch. A time

@@ -1,7 +1,7 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { NAME_PATTERN } from "../domain/name.js"
-import { BadRequest, Forbidden, Invalid, NotDone, NotFound, Unauthorized } from "./errors.js"
+import { BadRequest, Forbidden, Invalid, NotDone, NotFound, TooLarge, Unauthorized } from "./errors.js"
 import * as Shapes from "../app/shapes.js"
 
 /**
@@ -111,6 +111,7 @@ const EventsParams = Schema.Struct({
   type: Schema.optional(Schema.String.annotations({ description: "Event types, separated by commas" })),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 10_000)).annotations({ description: "At most this many (default 1000)" }))
 })
+export const StreamParams = EventsParams.omit("limit")
 const EventsPage = Schema.Struct({
   events: Schema.Array(Shapes.EventJson),
   next_after: Schema.Number.annotations({ description: "Where the next page starts: pass it as ?after=" }),
@@ -121,7 +122,7 @@ export const EventsGroup = HttpApiGroup.make("events")
   .add(HttpApiEndpoint.get("page", "/events").setUrlParams(EventsParams).addSuccess(EventsPage).annotate(OpenApi.Description, "A page of the journal, oldest first"))
   .add(
     HttpApiEndpoint.get("stream", "/events/stream")
-      .setUrlParams(EventsParams.omit("limit"))
+      .setUrlParams(StreamParams)
       .addSuccess(EventStream)
       .annotate(OpenApi.Description, "The journal as it grows, from ?after= or Last-Event-ID: never a gap nor a duplicate, a heartbeat comment every 15 s")
   )
@@ -151,6 +152,7 @@ export class Api extends HttpApi.make("orch")
   .add(EventsGroup)
   .add(MachineGroup)
   .addError(BadRequest)
+  .addError(TooLarge)
   .annotateContext(
     OpenApi.annotations({
       title: "llama-orchestrator",

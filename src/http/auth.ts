@@ -58,8 +58,11 @@ export const allowedHosts = (guard: Guard) =>
 /** The most a request body may be: a config is a few KB; anything near this is a mistake or an attack. */
 const MAX_BODY_BYTES = 1024 * 1024
 
+/** On every answer: a browser takes it as the type it says, never as a script or a page it guesses. */
+export const NO_SNIFF = { "x-content-type-options": "nosniff" }
+
 const errorBody = (status: number, tag: string, message: string, hint: string) =>
-  HttpServerResponse.unsafeJson({ _tag: tag, message, hint }, { status, headers: { "cache-control": "no-store", "x-content-type-options": "nosniff" } })
+  HttpServerResponse.unsafeJson({ _tag: tag, message, hint }, { status, headers: { "cache-control": "no-store", ...NO_SNIFF } })
 
 interface DecodeIssue {
   readonly path: ReadonlyArray<PropertyKey>
@@ -114,7 +117,7 @@ export const guarded = (guard: Guard) => {
       }
       const length = Number(request.headers["content-length"] ?? 0)
       if (length > MAX_BODY_BYTES) {
-        return errorBody(400, "BadRequest", `the request body is ${length} bytes, more than the ${MAX_BODY_BYTES} this daemon reads`, "a config is a few KB: send only the config")
+        return errorBody(413, "TooLarge", `the request body is ${length} bytes, more than the ${MAX_BODY_BYTES} this daemon reads`, "a config is a few KB: send only the config")
       }
       const notHere = errorBody(404, "NotFound", `no ${request.method} ${url.pathname} here`, "GET /api/v1/openapi.json lists what there is")
       // The app sends its own answer (an error too, as Effect's server turns it into one) before
@@ -123,7 +126,7 @@ export const guarded = (guard: Guard) => {
         HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)),
         HttpApp.withPreResponseHandler((_, response) =>
           Effect.succeed(
-            HttpServerResponse.setHeader(response.status === 404 && response.body._tag === "Empty" ? notHere : inWords(response), "x-content-type-options", "nosniff")
+            HttpServerResponse.setHeaders(response.status === 404 && response.body._tag === "Empty" ? notHere : inWords(response), NO_SNIFF)
           )
         )
       )

@@ -16,6 +16,8 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", w
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", words, HttpApiSchema.annotations({ status: 401 })) {}
 export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", words, HttpApiSchema.annotations({ status: 403 })) {}
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", words, HttpApiSchema.annotations({ status: 404 })) {}
+/** A body whose Content-Length is over the limit, refused before it is read. */
+export class TooLarge extends Schema.TaggedError<TooLarge>()("TooLarge", words, HttpApiSchema.annotations({ status: 413 })) {}
 
 export class Invalid extends Schema.TaggedError<Invalid>()(
   "Invalid",

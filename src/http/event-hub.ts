@@ -1,10 +1,9 @@
 import { Readable } from "node:stream"
-import { Chunk, Context, Effect, FiberSet, Layer, PubSub, Queue, Stream } from "effect"
+import { Chunk, Context, Effect, FiberSet, PubSub, Queue, Stream } from "effect"
+import { eventObject } from "../app/json.js"
 import type { Envelope } from "../domain/events.js"
 import type { Journal, ReadFilter } from "../journal/Journal.js"
-import { DaemonState } from "../runtime/daemon-state.js"
 import type { Feed } from "../runtime/feed.js"
-import { eventObject } from "../cli/view/events.js"
 import { CONNECTED, HEARTBEAT, formatMessage } from "./sse.js"
 
 /** How many events a reader catching up takes from the journal at a time. */
@@ -102,11 +101,14 @@ export const makeEventHub = (journal: Context.Tag.Service<typeof Journal>, feed:
     yield* Effect.forkScoped(Effect.forever(Effect.map(Queue.take(subscription), hand)))
     yield* Effect.addFinalizer(() => Effect.sync(() => readers.forEach((reader) => reader.out.destroy())))
 
-    /** A stream of the events after `filter.after` that match: `: connected`, then what is stored, then what comes. */
+    /**
+     * A stream of the events after `filter.after` (none: after the newest the daemon has folded)
+     * that match: `: connected`, then what is stored, then what comes.
+     */
     const open = (filter: ReadFilter): Readable => {
       const reader: Reader = {
         filter,
-        seen: filter.after ?? 0,
+        seen: filter.after ?? handed,
         mode: "waiting",
         out: new Readable({
           read: () => {
@@ -126,8 +128,3 @@ export const makeEventHub = (journal: Context.Tag.Service<typeof Journal>, feed:
   })
 
 export class EventHub extends Context.Tag("EventHub")<EventHub, Effect.Effect.Success<ReturnType<typeof makeEventHub>>>() {}
-
-export const EventHubLive = Layer.scoped(
-  EventHub,
-  Effect.flatMap(DaemonState, ({ journal, feed }) => Effect.orDie(makeEventHub(journal, feed)))
-)

@@ -1,9 +1,9 @@
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Chunk, Effect, Either, Stream } from "effect"
+import { eventObject } from "../app/json.js"
 import { namedEventTypes } from "../domain/event-types.js"
 import type { ReadFilter } from "../journal/Journal.js"
 import { DaemonState } from "../runtime/daemon-state.js"
-import { eventObject } from "../cli/view/events.js"
 import { Api } from "./api.js"
 import { BadRequest } from "./errors.js"
 import { EventHub } from "./event-hub.js"
@@ -15,18 +15,16 @@ const PAGE = 1_000
 const typesOf = (text: string | undefined) =>
   Either.mapLeft(namedEventTypes(text ?? ""), ({ type, hint }) => new BadRequest({ message: `"${type}" is not an event type`, hint }))
 
-const filterOf = (params: { readonly after?: number | undefined; readonly instance?: string | undefined; readonly type?: string | undefined }, after: number) =>
-  Effect.map(typesOf(params.type), (types): ReadFilter => ({
-    after,
+/** What a page or a stream reads: after `after`, the instance and the types asked for. */
+export const filterOf = (params: { readonly instance?: string | undefined; readonly type?: string | undefined }, after: number | undefined) =>
+  Either.map(typesOf(params.type), (types): ReadFilter => ({
+    ...(after === undefined ? {} : { after }),
     ...(params.instance === undefined ? {} : { instance: params.instance }),
     ...(types.length === 0 ? {} : { types })
   }))
 
 /** A client's Last-Event-ID (what the EventSource sends when it reconnects): the seq it saw last. */
-const lastEventId = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
-  const id = request.headers["last-event-id"]
-  return id !== undefined && /^\d{1,15}$/.test(id.trim()) ? Number(id.trim()) : undefined
-})
+export const lastEventId = (header: string | undefined) => (header !== undefined && /^\d{1,15}$/.test(header.trim()) ? Number(header.trim()) : undefined)
 
 export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
   Effect.gen(function* () {
@@ -46,9 +44,9 @@ export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
       )
       .handle("stream", ({ urlParams }) =>
         Effect.gen(function* () {
-          // Resuming wins over where the first connection asked to start.
-          const after = (yield* lastEventId) ?? urlParams.after ?? (yield* Effect.orDie(journal.lastSeq))
-          const filter = yield* filterOf(urlParams, after)
+          const request = yield* HttpServerRequest.HttpServerRequest
+          // Resuming wins over where the first connection asked to start; neither: from now on.
+          const filter = yield* filterOf(urlParams, lastEventId(request.headers["last-event-id"]) ?? urlParams.after)
           return HttpServerResponse.raw(hub.open(filter), { contentType: "text/event-stream", headers: SSE_HEADERS })
         })
       )

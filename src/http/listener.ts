@@ -11,7 +11,8 @@ import { DaemonState } from "../runtime/daemon-state.js"
 import { beat } from "../runtime/feed.js"
 import { Api } from "./api.js"
 import { AuthorizedLive, type Guard, guarded } from "./auth.js"
-import { EventHubLive } from "./event-hub.js"
+import { directStreams } from "./direct-stream.js"
+import { EventHub, makeEventHub } from "./event-hub.js"
 import { EventsLive } from "./events.js"
 import { InstancesLive } from "./instances.js"
 import { DaemonHealthLive, MachineLive } from "./machine.js"
@@ -35,11 +36,11 @@ const problemOf = (cause: unknown) => {
  */
 const untraced = () => true
 
-const serve = (guard: Guard, server: Context.Context<Layer.Layer.Success<ReturnType<typeof NodeHttpServer.layer>>>) =>
+const serve = (guard: Guard, hub: EventHub["Type"], server: Context.Context<Layer.Layer.Success<ReturnType<typeof NodeHttpServer.layer>>>) =>
   HttpApiBuilder.serve(guarded(guard)).pipe(
     HttpMiddleware.withTracerDisabledWhen(untraced),
     Layer.provide(RoutesLive(guard)),
-    Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide([InstancesLive, EventsLive.pipe(Layer.provide(EventHubLive)), MachineLive, DaemonHealthLive]))),
+    Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide([InstancesLive, EventsLive.pipe(Layer.provide(Layer.succeed(EventHub, hub))), MachineLive, DaemonHealthLive]))),
     Layer.provide(AuthorizedLive(guard)),
     Layer.provide(Layer.succeedContext(server))
   )
@@ -81,7 +82,16 @@ export const ListenerLive = Layer.scopedDiscard(
     yield* Effect.addFinalizer(() => Effect.sync(() => node.closeAllConnections()))
     const address = node.address()
     const port = typeof address === "object" && address !== null ? address.port : listen.port
-    yield* Layer.buildWithScope(serve({ token: token.right, host: listen.host, port }, built.right).pipe(Layer.provide(Layer.succeed(DaemonState, daemon))), scope)
+    const guard = { token: token.right, host: listen.host, port }
+    const hub = yield* Effect.orDie(makeEventHub(daemon.journal, daemon.feed))
+    yield* Layer.buildWithScope(serve(guard, hub, built.right).pipe(Layer.provide(Layer.succeed(DaemonState, daemon))), scope)
+    // Event streams the API would serve are answered first, without Effect's server (direct-stream.ts).
+    const direct = directStreams(guard, hub)
+    const viaApi = node.listeners("request") as Array<(request: http.IncomingMessage, response: http.ServerResponse) => void>
+    node.removeAllListeners("request")
+    node.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
+      if (!direct(request, response)) for (const listener of viaApi) listener(request, response)
+    })
     // One heartbeat for every event stream, on the feed they already wait on.
     yield* beat(daemon.feed, HEARTBEAT_MS)
     yield* daemon.record(null, { _tag: "ApiListening", host: listen.host, port })

@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
 import type { EventSourceMessage } from "eventsource-parser"
-import { fetch } from "undici"
+import { fetch, request } from "undici"
 import { describe, expect, it } from "vitest"
 import type { NewEvent } from "../../src/domain/events.js"
 import { Journal } from "../../src/journal/Journal.js"
@@ -170,6 +170,29 @@ describe("the event stream", () => {
     expect(anonymous.status).toBe(401)
     expect(anonymous.headers.get("content-type")).not.toMatch(/event-stream/)
     await anonymous.body?.cancel()
+  })
+
+  it("as a browser's EventSource asks (the cookie the token URL gave, no header): the stream; a wrong cookie, a foreign Host or a repeated parameter: the API's refusal", async () => {
+    const { api } = await runningHome()
+    // undici's request, not fetch: fetch will not send a Host of the caller's choosing.
+    const ask = (query: string, headers: Record<string, string>) => request(`${api.url}/events/stream${query}`, { headers, headersTimeout: 5_000 })
+    const browser = await ask("?after=0", { cookie: `orch_token=${api.token}`, accept: "text/event-stream" })
+    expect(browser.statusCode).toBe(200)
+    expect(browser.headers["content-type"]).toBe("text/event-stream")
+    expect(browser.headers["x-content-type-options"]).toBe("nosniff")
+    expect(browser.headers["access-control-allow-origin"]).toBeUndefined()
+    for await (const chunk of browser.body) {
+      expect(String(chunk)).toMatch(/^: connected\n\n/)
+      break
+    }
+    browser.body.destroy()
+    const refused = async (query: string, headers: Record<string, string>) => {
+      const answer = await ask(query, headers)
+      return [answer.statusCode, ((await answer.body.json()) as { _tag: string })._tag]
+    }
+    expect(await refused("", { cookie: "orch_token=not-the-token" })).toEqual([401, "Unauthorized"])
+    expect(await refused("", { authorization: `Bearer ${api.token}`, host: "evil.example:80" })).toEqual([403, "Forbidden"])
+    expect(await refused("?after=1&after=2", { authorization: `Bearer ${api.token}` })).toEqual([400, "BadRequest"])
   })
 })
 

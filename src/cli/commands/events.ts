@@ -9,7 +9,8 @@ import { instanceName } from "../names.js"
 import { integerOption, wholeNumber } from "../option-values.js"
 import { homeFrom, homeOption, jsonOption } from "../options.js"
 import { parseTimeArg } from "../time-args.js"
-import { eventJson, eventLine } from "../view/events.js"
+import { eventJson } from "../../app/json.js"
+import { eventLine } from "../view/events.js"
 import { paint } from "../view/palette.js"
 
 const parseTypes = (text: string) =>

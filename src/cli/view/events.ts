@@ -1,11 +1,10 @@
 import { hostPort } from "../../domain/address.js"
-import type { EventJson } from "../../app/shapes.js"
 import { formatDuration } from "../../domain/duration.js"
 import type { Envelope, Event } from "../../domain/events.js"
 import { redactEvent } from "../../domain/redact.js"
 import { exitText } from "../../domain/ending.js"
 import { paint } from "./palette.js"
-import { formatTime, isoTime } from "./time.js"
+import { formatTime } from "./time.js"
 
 /** The few words that say what an event was. */
 export const summary = (event: Event): string => {
@@ -69,21 +68,3 @@ export const eventLine = (envelope: Envelope) =>
     colour(envelope.event)(envelope.event._tag.padEnd(17)),
     summary(redactEvent(envelope.event))
   ].join(" ")
-
-/**
- * An event as `--json` and the API show it, with stable field names: seq, at (ms), time (ISO, null
- * if `at` is no time), instance, type, data; secrets hidden.
- */
-export const eventObject = (envelope: Envelope): EventJson => {
-  const { _tag, ...data } = redactEvent(envelope.event)
-  return { seq: envelope.seq, at: envelope.at, time: isoTime(envelope.at), instance: envelope.instance, type: _tag, data } satisfies AnyLine as EventJson
-}
-
-/** One JSON line of `orch events --json`. */
-export const eventJson = (envelope: Envelope) => JSON.stringify(eventObject(envelope))
-
-/**
- * An EventJson whose `type` and `data` may be any event's: once destructured, TS no longer ties
- * the tag to the rest of its event, so this checks the fields and leaves the pairs to the schema.
- */
-type AnyLine = { readonly [K in keyof EventJson]: EventJson[K] }

@@ -1,6 +1,5 @@
 import * as path from "node:path"
 import { Console, Effect } from "effect"
-import type { FindingJson } from "../../app/shapes.js"
 import { type FileFinding, oneLine, shownFinding } from "../../domain/findings.js"
 import { paint } from "./palette.js"
 import { renderTable } from "./table.js"
@@ -31,9 +30,6 @@ export const printFindings = (findings: ReadonlyArray<FileFinding>, byInstance: 
 
 export const ok = (text: string) => Console.log(`${paint.green("✓")} ${text}`)
 export const bad = (text: string) => Console.log(`${paint.red("✗")} ${text}`)
-
-export const findingsJson = (findings: ReadonlyArray<FileFinding>): ReadonlyArray<FindingJson> =>
-  findings.map(shownFinding).map(({ file, instance, field, problem, hint }) => ({ file, instance: instance ?? null, field, problem, hint }))
 
 export const unlessEmpty = (findings: ReadonlyArray<unknown>, effect: Effect.Effect<void>) =>
   findings.length === 0 ? Effect.void : effect

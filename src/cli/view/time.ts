@@ -1,7 +1,4 @@
-/** The range a JavaScript Date can show: ±100 million days around 1970. */
-const MAX_TIME_MS = 8.64e15
-
-export const isShowableTime = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= MAX_TIME_MS
+import { isShowableTime } from "../../domain/time.js"
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0")
 
@@ -11,9 +8,6 @@ export const formatTime = (ms: number) => {
   const d = new Date(ms)
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`
 }
-
-/** An ISO time for JSON, or null where the row's time cannot be one (toISOString would throw). */
-export const isoTime = (ms: number) => (isShowableTime(ms) ? new Date(ms).toISOString() : null)
 
 /** "3s", "4m12s", "2h5m", "3d4h": how long, the two largest units. */
 export const formatAge = (ms: number) => {

@@ -1,12 +1,13 @@
 import * as path from "node:path"
 import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
+import { findingsJson } from "../../../app/json.js"
 import type { ValidateJson } from "../../../app/shapes.js"
 import { validateFile } from "../../../config/validate.js"
 import { ExitCode } from "../../errors.js"
 import { nonEmpty } from "../../option-values.js"
 import { homeFrom, homeOption, jsonOption } from "../../options.js"
-import { bad, findingsJson, ok, printFindings, problemCount } from "../../view/findings.js"
+import { bad, ok, printFindings, problemCount } from "../../view/findings.js"
 import { printJson } from "../../view/json.js"
 
 export const configValidate = Command.make(
