@@ -9,7 +9,7 @@ import { findingsJson } from "../app/json.js"
 import { checkForUp, startEvents } from "../app/requests.js"
 import { type Progress, waitFor } from "../app/wait.js"
 import { discoverInstances, leavesHome, readInstanceConfig } from "../config/discover.js"
-import { configFile, instanceDir, logFiles } from "../config/home.js"
+import { configFile, instanceDir, instancesDir, logFiles } from "../config/home.js"
 import { validateFile } from "../config/validate.js"
 import { decide } from "../domain/decide.js"
 import type { InstanceState } from "../domain/instances.js"
@@ -25,7 +25,8 @@ import { sse } from "./sse.js"
 
 const LOG_POLL_MS = 250
 const STDERR_TAIL = 20
-const DISCOVERY_MS = 1_000
+/** How long a look at the instances folder is kept when nothing said it changed (a watch can miss). */
+const DISCOVERY_MS = 10_000
 
 const isTrue = (flag: string | undefined) => flag === "true" || flag === "1"
 
@@ -105,10 +106,25 @@ export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =
     }
 
     /**
-     * The instances configured on disk, looked for at most once a second: a look stats every
-     * instance's folder and file in turn, which was half of what a list cost (bench/RESULTS.md).
+     * The instances configured on disk, looked for again when the instances folder changes (a
+     * folder made or removed), after a config is PUT, or every DISCOVERY_MS: a look stats every
+     * instance's folder and file in turn, and even once a second that was the slowest 1 % of lists
+     * under load (bench/RESULTS.md).
      */
     let discovered: { readonly at: number; readonly names: ReadonlyArray<string> } | undefined
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        try {
+          return fs.watch(instancesDir(home), { persistent: false }, () => {
+            discovered = undefined
+          })
+        } catch {
+          // No instances folder yet: the first one made is seen by the look every DISCOVERY_MS.
+          return undefined
+        }
+      }),
+      (watcher) => Effect.sync(() => watcher?.close())
+    )
     const configured = (now: number) =>
       discovered !== undefined && now - discovered.at < DISCOVERY_MS
         ? Effect.succeed(discovered.names)
