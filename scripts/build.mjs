@@ -2,6 +2,7 @@ import { chmod, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { build } from "esbuild"
+import { build as buildWeb } from "vite"
 
 const common = {
   bundle: true,
@@ -31,3 +32,5 @@ await chmod("dist/orch.cjs", 0o755)
 const require = createRequire(import.meta.url)
 const { javascript } = require(path.join(path.dirname(require.resolve("@effect/platform/HttpApiScalar")), "internal", "httpApiScalar.js"))
 await writeFile("dist/api-docs.js", javascript)
+// The web console (web/), which the daemon serves at /: built by Vite into dist/web.
+await buildWeb({ configFile: "web/vite.config.ts" })

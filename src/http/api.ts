@@ -39,6 +39,7 @@ const Requested = Schema.Struct({
   seq: Schema.Number.annotations({ description: "The seq of the request's event: follow /api/v1/events/stream?after=seq-1 to see what comes of it" }),
   instance: Schema.String
 }).annotations({ identifier: "Requested" })
+export type Requested = typeof Requested.Type
 
 const Done = Schema.Struct({
   seq: Schema.Number,
@@ -62,6 +63,7 @@ const ConfigDoc = Schema.Struct({
   file: Schema.String,
   config: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({ description: "The file's JSON, secrets shown as ***" })
 }).annotations({ identifier: "ConfigDoc" })
+export type ConfigDoc = typeof ConfigDoc.Type
 
 const LogStream = Schema.Literal("stdout", "stderr")
 const LogParams = Schema.Struct({
@@ -109,14 +111,19 @@ const EventsParams = Schema.Struct({
   after: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()).annotations({ description: "Only events after this seq" })),
   instance: Schema.optional(InstanceName),
   type: Schema.optional(Schema.String.annotations({ description: "Event types, separated by commas" })),
+  since: Schema.optional(Schema.NumberFromString.pipe(Schema.int()).annotations({ description: "Only events at or after this time (ms since the epoch)" })),
+  before: Schema.optional(
+    Schema.NumberFromString.pipe(Schema.int(), Schema.positive()).annotations({ description: "Only events before this seq, and then the newest `limit` of them: to page back from the newest" })
+  ),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 10_000)).annotations({ description: "At most this many (default 1000)" }))
 })
-export const StreamParams = EventsParams.omit("limit")
+export const StreamParams = EventsParams.omit("limit", "since", "before")
 const EventsPage = Schema.Struct({
   events: Schema.Array(Shapes.EventJson),
   next_after: Schema.Number.annotations({ description: "Where the next page starts: pass it as ?after=" }),
   last_seq: Schema.Number.annotations({ description: "The journal's newest seq" })
 }).annotations({ identifier: "EventsPage" })
+export type EventsPage = typeof EventsPage.Type
 
 export const EventsGroup = HttpApiGroup.make("events")
   .add(HttpApiEndpoint.get("page", "/events").setUrlParams(EventsParams).addSuccess(EventsPage).annotate(OpenApi.Description, "A page of the journal, oldest first"))

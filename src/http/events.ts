@@ -16,9 +16,10 @@ const typesOf = (text: string | undefined) =>
   Either.mapLeft(namedEventTypes(text ?? ""), ({ type, hint }) => new BadRequest({ message: `"${type}" is not an event type`, hint }))
 
 /** What a page or a stream reads: after `after`, the instance and the types asked for. */
-export const filterOf = (params: { readonly instance?: string | undefined; readonly type?: string | undefined }, after: number | undefined) =>
+export const filterOf = (params: { readonly instance?: string | undefined; readonly type?: string | undefined; readonly since?: number | undefined }, after: number | undefined) =>
   Either.map(typesOf(params.type), (types): ReadFilter => ({
     ...(after === undefined ? {} : { after }),
+    ...(params.since === undefined ? {} : { since: params.since }),
     ...(params.instance === undefined ? {} : { instance: params.instance }),
     ...(types.length === 0 ? {} : { types })
   }))
@@ -35,7 +36,10 @@ export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
         Effect.gen(function* () {
           const filter = yield* filterOf(urlParams, urlParams.after ?? 0)
           const limit = urlParams.limit ?? PAGE
-          const events = Chunk.toReadonlyArray(yield* Effect.orDie(Stream.runCollect(Stream.take(journal.read(filter), limit))))
+          const events =
+            urlParams.before === undefined
+              ? Chunk.toReadonlyArray(yield* Effect.orDie(Stream.runCollect(Stream.take(journal.read(filter), limit))))
+              : yield* Effect.orDie(journal.readLast({ ...filter, until: urlParams.before - 1 }, limit))
           const lastSeq = yield* Effect.orDie(journal.lastSeq)
           // A short page is the end for now: the next one starts at the newest seq, not just after the last match.
           const nextAfter = events.length === limit ? events.at(-1)!.seq : Math.max(filter.after ?? 0, lastSeq)

@@ -11,6 +11,7 @@ import { DaemonState } from "../runtime/daemon-state.js"
 import { beat } from "../runtime/feed.js"
 import { Api } from "./api.js"
 import { AuthorizedLive, type Guard, guarded } from "./auth.js"
+import { ConsoleLive } from "./console.js"
 import { directStreams } from "./direct-stream.js"
 import { EventHub, makeEventHub } from "./event-hub.js"
 import { EventsLive } from "./events.js"
@@ -40,6 +41,7 @@ const serve = (guard: Guard, hub: EventHub["Type"], server: Context.Context<Laye
   HttpApiBuilder.serve(guarded(guard)).pipe(
     HttpMiddleware.withTracerDisabledWhen(untraced),
     Layer.provide(RoutesLive(guard)),
+    Layer.provide(ConsoleLive),
     Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide([InstancesLive, EventsLive.pipe(Layer.provide(Layer.succeed(EventHub, hub))), MachineLive, DaemonHealthLive]))),
     Layer.provide(AuthorizedLive(guard)),
     Layer.provide(Layer.succeedContext(server))

@@ -13,9 +13,12 @@ import { paint } from "../view/palette.js"
 /** How long `orch api` waits for a daemon that has just started to say where its API listens. */
 const RECORDED_WITHIN_MS = 5_000
 
-export const api = Command.make("api", { home: homeOption, json: jsonOption }, (options) =>
+/**
+ * The daemon's API where it listens, or (printed as JSON with --json, in words without) why there
+ * is none, and exit 1: for `orch api` and `orch ui`.
+ */
+export const listeningApi = (home: string, json: boolean) =>
   Effect.gen(function* () {
-    const home = homeFrom(options.home)
     const look = withJournal(home, "read")(currentState).pipe(
       Effect.catchTag("NoJournal", () => Effect.succeed(undefined)),
       Effect.flatMap((state) => apiAddress(home, state))
@@ -26,16 +29,7 @@ export const api = Command.make("api", { home: homeOption, json: jsonOption }, (
       yield* Effect.sleep("100 millis")
       found = yield* look
     }
-    if (found._tag === "Listening") {
-      const tokenQuery = found.token === undefined ? "" : `?token=${found.token}`
-      const shown = { url: `${found.url}/api/v1`, docs: `${found.url}/api/docs`, open: `${found.url}/api/docs${tokenQuery}`, token: found.token ?? null, openapi: `${found.url}/api/v1/openapi.json`, metrics: `${found.url}/metrics` }
-      if (options.json) return yield* printJson(shown)
-      yield* Console.log(`API:      ${shown.url}`)
-      yield* Console.log(`docs:     ${shown.open}  ${paint.dim("(opens in a browser once; it then keeps the token in a cookie)")}`)
-      yield* Console.log(`token:    ${shown.token ?? paint.dim("none (orch.json http.auth is \"none\")")}  ${paint.dim("send it as Authorization: Bearer <token>")}`)
-      yield* Console.log(`OpenAPI:  ${shown.openapi}`)
-      return yield* Console.log(`metrics:  ${shown.metrics}`)
-    }
+    if (found._tag === "Listening") return found
     const restart = "then `orch daemon stop && orch daemon start`"
     const why =
       found._tag === "NoDaemon"
@@ -48,8 +42,22 @@ export const api = Command.make("api", { home: homeOption, json: jsonOption }, (
               // It never tried an address: what it says is the file's problem, not a port's.
               ? `the daemon serves no API: ${found.problem} (\`orch config lint\` says how to fix it, ${restart})`
               : `the daemon serves no API on ${found.where}: ${found.problem} (its log: ${daemonLog(home)}; set http.listen in orch.json, ${restart})`
-    if (options.json) yield* printJson({ url: null, problem: why })
+    if (json) yield* printJson({ url: null, problem: why })
     else yield* bad(why)
     return yield* new ExitCode({ code: 1 })
+  })
+
+export const api = Command.make("api", { home: homeOption, json: jsonOption }, (options) =>
+  Effect.gen(function* () {
+    const found = yield* listeningApi(homeFrom(options.home), options.json)
+    const tokenQuery = found.token === undefined ? "" : `?token=${found.token}`
+    const shown = { url: `${found.url}/api/v1`, docs: `${found.url}/api/docs`, open: `${found.url}/api/docs${tokenQuery}`, token: found.token ?? null, openapi: `${found.url}/api/v1/openapi.json`, metrics: `${found.url}/metrics` }
+    if (options.json) return yield* printJson(shown)
+    yield* Console.log(`API:      ${shown.url}`)
+    yield* Console.log(`docs:     ${shown.open}  ${paint.dim("(opens in a browser once; it then keeps the token in a cookie)")}`)
+    yield* Console.log(`token:    ${shown.token ?? paint.dim("none (orch.json http.auth is \"none\")")}  ${paint.dim("send it as Authorization: Bearer <token>")}`)
+    yield* Console.log(`OpenAPI:  ${shown.openapi}`)
+    yield* Console.log(`metrics:  ${shown.metrics}`)
+    yield* Console.log(`console:  ${found.url}/${tokenQuery}  ${paint.dim("(orch ui)")}`)
   })
 ).pipe(Command.withDescription("Print the daemon's API address, its docs URL (with the token, for a browser) and its token; exit 1 if it serves none"))

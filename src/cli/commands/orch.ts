@@ -16,9 +16,10 @@ import { logs } from "./logs.js"
 import { ps } from "./ps.js"
 import { replay } from "./replay.js"
 import { restart } from "./restart.js"
+import { ui } from "./ui.js"
 import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService, devices, doctor, api])
+  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService, devices, doctor, api, ui])
 )

@@ -1,0 +1,202 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import type { Browser } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { addSim, servers, simHome } from "../support/daemon.js"
+import { launchBrowser, openPage, seriousViolations, shoot } from "../support/browser.js"
+import { freePorts } from "../support/net.js"
+import { orch } from "../support/orch.js"
+import { waitFor } from "../support/sim.js"
+import { apiOf } from "../support/sse.js"
+
+/**
+ * The web console in Debian's Chromium (playwright-core) against a real daemon supervising
+ * simulated servers: every page is the daemon's own file, every call the public API (checked by
+ * openPage when each test ends, with the page's console errors).
+ */
+
+let browser: Browser
+beforeAll(async () => {
+  browser = await launchBrowser()
+}, 30_000)
+afterAll(async () => {
+  await browser?.close()
+})
+
+const ok = (args: ReadonlyArray<string>) => {
+  const run = orch(args)
+  expect(run.code, `orch ${args.join(" ")}: ${run.stdout}${run.stderr}`).toBe(0)
+  return run
+}
+
+/** A daemon supervising a and b (b restarts after 3 s, long enough to see its countdown). */
+const twoServers = async () => {
+  const home = simHome()
+  const [a, b] = await freePorts(2)
+  addSim(home, "a", a!)
+  addSim(home, "b", b!, [], { restart_policy: { initial_delay: "3s" } })
+  ok(["up", "a", "b", "--home", home])
+  const api = await apiOf(home)
+  return { home, api, ui: JSON.parse(ok(["ui", "--home", home, "--json"]).stdout) as { url: string; console: string } }
+}
+
+const expectAccessible = async (page: Parameters<typeof seriousViolations>[0]) => expect(await seriousViolations(page)).toEqual([])
+
+describe("orch ui", () => {
+  it("prints the console's URL with the token, which lets a browser in: the token leaves the address for a cookie", async () => {
+    const { api, ui } = await twoServers()
+    expect(ui.url).toBe(`${new URL(api.url).origin}/?token=${api.token}`)
+    const text = ok(["ui", "--home", (await twoServers()).home]).stdout
+    expect(text).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+ /)
+    const { page, context, finish } = await openPage(browser, api)
+    await page.goto(ui.url)
+    expect(page.url()).toBe(`${new URL(api.url).origin}/`)
+    const cookie = (await context.cookies()).find((kept) => kept.name === "orch_token")
+    expect(cookie).toMatchObject({ value: api.token, httpOnly: true, sameSite: "Strict" })
+    await page.getByRole("row", { name: /^a\b/ }).waitFor()
+    await finish()
+  })
+
+  it("with no daemon: exits 1 and says how to start one", () => {
+    const run = orch(["ui", "--home", simHome()])
+    expect(run.code).toBe(1)
+    expect(run.stdout + run.stderr).toMatch(/no daemon runs for this home.*orch daemon start/)
+  })
+
+  it("--open runs $BROWSER with the URL; a browser that cannot start: exit 1, and the URL to open by hand", async () => {
+    const { home, ui } = await twoServers()
+    const opened = path.join(home, "opened.txt")
+    const browserScript = path.join(home, "browser.sh")
+    fs.writeFileSync(browserScript, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`, { mode: 0o755 })
+    const run = orch(["ui", "--home", home, "--open"], { env: { BROWSER: browserScript } })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toContain(ui.url)
+    expect(await waitFor(async () => (fs.existsSync(opened) ? fs.readFileSync(opened, "utf8") : undefined))).toBe(ui.url)
+    const missing = orch(["ui", "--home", home, "--open"], { env: { BROWSER: path.join(home, "no-such-browser") } })
+    expect(missing.code).toBe(1)
+    expect(missing.stdout).toContain(ui.url)
+    expect(missing.stdout + missing.stderr).toMatch(/could not open a browser.*open the URL above by hand/)
+  })
+})
+
+describe("the console", () => {
+  it("without the token: says how to get one", async () => {
+    const { api } = await twoServers()
+    // The browser logs the API's 401s itself: those, and only those, are expected here.
+    const { page, finish } = await openPage(browser, api, { expectedErrors: /status of 401 \(Unauthorized\)/ })
+    await page.goto(`${new URL(api.url).origin}/`)
+    await page.getByText("This console needs the daemon's token").waitFor()
+    expect(await page.getByRole("alert").innerText()).toContain("orch ui")
+    await shoot(page, "no-token")
+    await expectAccessible(page)
+    await finish()
+  })
+
+  it("lists the instances, and shows a restart live, without a reload", async () => {
+    const { home, api, ui } = await twoServers()
+    const watched = await openPage(browser, api)
+    const { page } = watched
+    await page.goto(ui.url)
+    const row = page.locator('tr[data-instance="a"]')
+    await row.and(page.locator('[data-status="running"]')).waitFor()
+    const pidBefore = await row.locator("td").first().innerText()
+    expect(Number(pidBefore)).toBe(servers(home).find((server) => server.instance === "a")!.pid)
+    await shoot(page, "instances")
+    await expectAccessible(page)
+    const navigations = watched.navigations()
+    await page.getByRole("button", { name: "restart a" }).click()
+    await expect
+      .poll(async () => {
+        const pid = await row.locator("td").first().innerText()
+        return pid !== pidBefore && pid !== "–" && (await row.getAttribute("data-status")) === "running"
+      }, { timeout: 15_000 })
+      .toBe(true)
+    expect(watched.navigations()).toBe(navigations)
+    const pidAfter = Number(await row.locator("td").first().innerText())
+    expect(pidAfter).toBe(servers(home).find((server) => server.instance === "a")!.pid)
+    await watched.finish()
+  })
+
+  it("stop asks first; yes stops it", async () => {
+    const { api, ui } = await twoServers()
+    const { page, finish } = await openPage(browser, api)
+    await page.goto(ui.url)
+    await page.locator('tr[data-instance="b"][data-status="running"]').waitFor()
+    await page.getByRole("button", { name: "stop b" }).click()
+    await page.getByRole("group", { name: "stop b?" }).waitFor()
+    await page.getByRole("button", { name: "No" }).click()
+    await page.getByRole("button", { name: "stop b" }).click()
+    await page.getByRole("button", { name: "Yes, stop" }).click()
+    await page.locator('tr[data-instance="b"][data-status="stopped"]').waitFor({ timeout: 15_000 })
+    await finish()
+  })
+
+  it("an instance: its server killed with -9, the restart appears with its countdown, then in the history; its log follows what the server writes", async () => {
+    const { home, api, ui } = await twoServers()
+    const { page, finish } = await openPage(browser, api)
+    await page.goto(ui.url)
+    await page.getByRole("link", { name: "b", exact: true }).click()
+    await page.getByRole("heading", { name: "b", exact: true }).waitFor()
+    await page.getByLabel("b stderr").getByText("model loaded").waitFor()
+    const loadedBefore = (await page.getByLabel("b stderr").innerText()).split("model loaded").length
+    process.kill(servers(home).find((server) => server.instance === "b")!.pid, "SIGKILL")
+    await page.locator(".countdown").getByText(/Restart 1 \(exit\w*\) in/).waitFor({ timeout: 10_000 })
+    await shoot(page, "instance-countdown")
+    await page.locator("table.restarts tbody tr").first().waitFor({ timeout: 15_000 })
+    expect(await page.locator("table.restarts tbody tr").first().innerText()).toContain("SIGKILL")
+    // The restarted server writes its start again: the followed log shows it without a reload.
+    await expect.poll(async () => (await page.getByLabel("b stderr").innerText()).split("model loaded").length, { timeout: 20_000 }).toBeGreaterThan(loadedBefore)
+    await page.getByText("healthy", { exact: true }).first().waitFor({ timeout: 15_000 })
+    await page.getByRole("img", { name: /probe latency over the last hour/ }).waitFor()
+    await page.getByLabel("search").fill("load_model")
+    await expect.poll(async () => await page.getByLabel("b stderr").innerText()).not.toContain("model loaded")
+    expect(await page.getByLabel("b stderr").innerText()).toContain("load_model")
+    await shoot(page, "instance")
+    await expectAccessible(page)
+    await finish()
+  })
+
+  it("events: live, filtered by instance and type", async () => {
+    const { home, api, ui } = await twoServers()
+    const { page, finish } = await openPage(browser, api)
+    await page.goto(ui.url)
+    await page.getByRole("link", { name: "Events" }).click()
+    await page.locator('tr[data-type="ProcessSpawned"]').first().waitFor()
+    await page.getByLabel("instance").selectOption("a")
+    await page.getByLabel("type").selectOption("ProcessSpawned")
+    await expect.poll(() => page.locator('table.events tbody tr:not([data-type="ProcessSpawned"])').count()).toBe(0)
+    await page.locator('tr[data-type="ProcessSpawned"]').first().waitFor()
+    const before = await page.locator("table.events tbody tr").count()
+    expect(before).toBe(1)
+    ok(["restart", "a", "--home", home])
+    await expect.poll(() => page.locator("table.events tbody tr").count(), { timeout: 15_000 }).toBe(2)
+    await shoot(page, "events")
+    await expectAccessible(page)
+    await finish()
+  })
+
+  it("devices and doctor", async () => {
+    const { api, ui } = await twoServers()
+    const { page, finish } = await openPage(browser, api)
+    await page.goto(ui.url)
+    await page.getByRole("link", { name: "Doctor" }).click()
+    await page.locator("table.doctor tbody tr").first().waitFor()
+    await shoot(page, "doctor")
+    await expectAccessible(page)
+    await page.getByRole("link", { name: "Devices" }).click()
+    await page.getByRole("heading", { name: "Devices" }).waitFor()
+    await shoot(page, "devices")
+    await finish()
+  })
+
+  it("is readable on a phone's width", async () => {
+    const { api, ui } = await twoServers()
+    const { page, finish } = await openPage(browser, api, { viewport: { width: 390, height: 844 } })
+    await page.goto(ui.url)
+    await page.locator('tr[data-instance="a"]').waitFor()
+    const overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    expect(overflow).toBeLessThanOrEqual(0)
+    await shoot(page, "instances-phone")
+    await finish()
+  })
+})
