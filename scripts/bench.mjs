@@ -6,7 +6,7 @@ import { build } from "esbuild"
 
 const only = process.argv.slice(2)
 const benches = readdirSync("bench").filter((file) => file.endsWith(".bench.ts") && (only.length === 0 || only.some((name) => file.startsWith(name))))
-const common = { bundle: true, platform: "node", format: "cjs", target: "node20", external: ["better-sqlite3"], logLevel: "warning" }
+const common = { bundle: true, platform: "node", format: "cjs", target: "node20", external: ["better-sqlite3", "playwright-core"], logLevel: "warning" }
 await build({ ...common, entryPoints: ["test/journal/crash-writer.ts"], outfile: "dist-test/crash-writer.cjs" })
 for (const bench of benches) {
   const outfile = `dist-test/bench/${bench.replace(/\.ts$/, ".cjs")}`

@@ -125,6 +125,19 @@ const EventsPage = Schema.Struct({
 }).annotations({ identifier: "EventsPage" })
 export type EventsPage = typeof EventsPage.Type
 
+const ReplayParams = Schema.Struct({
+  until: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()).annotations({ description: "Up to and with this seq" })),
+  at: Schema.optional(Schema.NumberFromString.pipe(Schema.int()).annotations({ description: "Up to this time (ms since the epoch), if no seq is given" }))
+})
+const Replayed = Schema.Struct({
+  seq: Schema.Number.annotations({ description: "The last event folded (0: none)" }),
+  at: Schema.NullOr(Schema.Number).annotations({ description: "When it happened (ms since the epoch); null for none" }),
+  first_seq: Schema.Number.annotations({ description: "The earliest seq the journal can be replayed to (after a compaction, its base)" }),
+  last_seq: Schema.Number.annotations({ description: "The journal's newest seq" }),
+  instances: Schema.Array(Shapes.PsRow).annotations({ description: "Every instance as `orch ps` would have shown it then" })
+}).annotations({ identifier: "Replayed" })
+export type Replayed = typeof Replayed.Type
+
 export const EventsGroup = HttpApiGroup.make("events")
   .add(HttpApiEndpoint.get("page", "/events").setUrlParams(EventsParams).addSuccess(EventsPage).annotate(OpenApi.Description, "A page of the journal, oldest first"))
   .add(
@@ -132,6 +145,12 @@ export const EventsGroup = HttpApiGroup.make("events")
       .setUrlParams(StreamParams)
       .addSuccess(EventStream)
       .annotate(OpenApi.Description, "The journal as it grows, from ?after= or Last-Event-ID: never a gap nor a duplicate, a heartbeat comment every 15 s")
+  )
+  .add(
+    HttpApiEndpoint.get("replay", "/replay")
+      .setUrlParams(ReplayParams)
+      .addSuccess(Replayed)
+      .annotate(OpenApi.Description, "Every instance as it was at a seq or a time: the journal folded up to there, as `orch replay --until` does")
   )
   .middleware(Authorized)
   .prefix("/api/v1")

@@ -1,8 +1,11 @@
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Chunk, Effect, Either, Stream } from "effect"
 import { eventObject } from "../app/json.js"
+import { userMessage } from "../app/messages.js"
+import { psRows } from "../app/ps.js"
 import { namedEventTypes } from "../domain/event-types.js"
-import type { ReadFilter } from "../journal/Journal.js"
+import { Journal, type ReadFilter } from "../journal/Journal.js"
+import { compactionBases, replay } from "../journal/projection.js"
 import { DaemonState } from "../runtime/daemon-state.js"
 import { Api } from "./api.js"
 import { BadRequest } from "./errors.js"
@@ -44,6 +47,26 @@ export const EventsLive = HttpApiBuilder.group(Api, "events", (handlers) =>
           // A short page is the end for now: the next one starts at the newest seq, not just after the last match.
           const nextAfter = events.length === limit ? events.at(-1)!.seq : Math.max(filter.after ?? 0, lastSeq)
           return { events: events.map(eventObject), next_after: nextAfter, last_seq: lastSeq }
+        })
+      )
+      .handle("replay", ({ urlParams }) =>
+        Effect.gen(function* () {
+          const until = urlParams.until !== undefined ? { seq: urlParams.until } : urlParams.at !== undefined ? { at: urlParams.at } : undefined
+          const [state, bases, lastSeq] = yield* Effect.all([replay(until), compactionBases, journal.lastSeq]).pipe(
+            Effect.provideService(Journal, journal),
+            Effect.catchTag("Compacted", (error) => Effect.fail(new BadRequest(userMessage(error)))),
+            Effect.catchTags({ BadEvent: Effect.die, JournalUnavailable: Effect.die, JournalReplaced: Effect.die })
+          )
+          const last = state.seq === 0 ? undefined : (yield* Effect.orDie(journal.readLast({ until: state.seq }, 1)))[0]
+          const at = last?.at ?? null
+          return {
+            seq: state.seq,
+            at,
+            first_seq: bases.length === 0 ? 0 : Math.min(...bases),
+            last_seq: lastSeq,
+            // Ages as they were then: "now" is the moment of the last event folded.
+            instances: psRows(Object.values(state.instances), new Map(), at ?? 0)
+          }
         })
       )
       .handle("stream", ({ urlParams }) =>

@@ -25,6 +25,13 @@ import { sse } from "./sse.js"
 
 const LOG_POLL_MS = 250
 const STDERR_TAIL = 20
+/**
+ * How long one list is sent again while nothing it shows has changed but the ages: under 200
+ * requests a second, building and encoding each anew made most of the daemon's garbage, and its
+ * collections were the slowest 1 % of answers (bench/RESULTS.md). Ages are then at most this old.
+ */
+const LIST_REUSE_MS = 250
+
 /** How long a look at the instances folder is kept when nothing said it changed (a watch can miss). */
 const DISCOVERY_MS = 10_000
 
@@ -132,17 +139,23 @@ export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =
 
     const configDoc = (name: string, raw: Readonly<Record<string, unknown>>) => ({ name, file: configFile(home, name), config: redactConfig(raw) })
 
+    let listed: { readonly state: unknown; readonly names: ReadonlyArray<string>; readonly at: number; readonly body: string } | undefined
     return handlers
       .handle("list", () =>
         Effect.gen(function* () {
           const now = yield* Clock.currentTimeMillis
-          const instances = Object.values(folded.state.instances)
-          const disk = new Map<string, unknown>()
-          for (const name of yield* configured(now)) {
-            if (folded.state.instances[name]?.config == null) disk.set(name, yield* onDisk(name))
+          const state = folded.state
+          const names = yield* configured(now)
+          // The same fold and the same configs on disk: the same list, but for its ages.
+          if (listed === undefined || listed.state !== state || listed.names !== names || now - listed.at >= LIST_REUSE_MS) {
+            const disk = new Map<string, unknown>()
+            for (const name of names) {
+              if (state.instances[name]?.config == null) disk.set(name, yield* onDisk(name))
+            }
+            // Written as it is: the rows are PsRow values already, and encoding them again cost a tenth of a list's time.
+            listed = { state, names, at: now, body: JSON.stringify(psRows(Object.values(state.instances), disk, now)) }
           }
-          // Sent as it is: the rows are PsRow values already, and encoding them again cost a tenth of a list's time.
-          return HttpServerResponse.unsafeJson(psRows(instances, disk, now))
+          return HttpServerResponse.text(listed.body, { contentType: "application/json" })
         })
       )
       .handle("get", ({ path: { name } }) =>

@@ -32,8 +32,8 @@ const problemOf = (cause: unknown) => {
 }
 
 /**
- * No tracing spans: nothing collects them, and a span lives as long as its request, which for an
- * event stream is as long as its client stays (a fifth of what an idle stream held in the heap).
+ * No tracing spans: nothing collects them, and a span and its attributes live as long as their
+ * response (for an event stream answered by the API, as long as its client stays).
  */
 const untraced = () => true
 

@@ -42,7 +42,8 @@ export const checkedState = stateNow("checked")
 export type Until = { readonly seq: number } | { readonly at: number }
 
 /** The seqs where compactions left their base snapshots: replays can start there, not before. */
-const compactionBases = Effect.flatMap(Journal, (journal) =>
+/** The seqs the journal was compacted at: a replay starts at the newest one before where it stops. */
+export const compactionBases = Effect.flatMap(Journal, (journal) =>
   Stream.runCollect(journal.read({ types: ["JournalCompacted"] })).pipe(
     Effect.map((chunk) => [...chunk].flatMap((envelope) => (envelope.event._tag === "JournalCompacted" ? [envelope.event.base_seq] : [])))
   )

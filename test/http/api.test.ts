@@ -514,6 +514,15 @@ describe("the daemon's HTTP API", () => {
     expect((await daemon.get("/api/v1/events?instance=chat&type=ConfigApplied")).json.events).toEqual(journal.filter((event) => event.instance === "chat" && event.type === "ConfigApplied"))
     expect((await daemon.get(`/api/v1/events?after=${last + 1000}`)).json).toMatchObject({ events: [], next_after: last + 1000 })
 
+    // Back from the newest: ?before= gives the newest `limit` before a seq, oldest first.
+    const newest = await daemon.get(`/api/v1/events?before=${last + 1}&limit=3`)
+    expect(newest.json.events).toEqual(journal.slice(-3))
+    const older = await daemon.get(`/api/v1/events?before=${newest.json.events[0].seq}&limit=3&instance=idle`)
+    expect(older.json.events).toEqual(journal.filter((event) => event.instance === "idle" && event.seq < newest.json.events[0].seq).slice(-3))
+    const since = journal.find((event) => event.type === "StopRequested")!
+    expect((await daemon.get(`/api/v1/events?since=${since.at}&instance=idle&type=StopRequested`)).json.events).toEqual([since])
+    expect((await daemon.get(`/api/v1/events?since=${since.at + 1}&instance=idle&type=StopRequested`)).json.events).toEqual([])
+
     const badAfter = await daemon.get("/api/v1/events?after=abc")
     expect(badAfter.status).toBe(400)
     expect(badAfter.json._tag).toBe("BadRequest")
@@ -530,6 +539,29 @@ describe("the daemon's HTTP API", () => {
     expect(nope.json.message).toContain('"Nope"')
     expect(nope.json.hint).toMatch(/did you mean|one of .*StartRequested/)
   }, 40_000)
+
+  it("replays the journal to a seq or a time: every instance as `orch replay --until` has it then", async () => {
+    const daemon = await chatHome()
+    expect((await daemon.post("/api/v1/instances/chat/start?wait=true&timeout=15")).status).toBe(200)
+    expect((await daemon.post("/api/v1/instances/chat/stop?wait=true&timeout=15")).status).toBe(200)
+    const journal = types(daemon.home)
+    const spawned = journal.find((event) => event.type === "ProcessSpawned")!
+    const then = await daemon.get(`/api/v1/replay?until=${spawned.seq}`)
+    expect(then.status).toBe(200)
+    expect(then.json).toMatchObject({ seq: spawned.seq, at: spawned.at, first_seq: 0 })
+    expect(then.json.instances).toHaveLength(1)
+    expect(then.json.instances[0]).toMatchObject({ name: "chat", status: "starting", pid: (spawned.data as { pid: number }).pid })
+    const cli = JSON.parse(orch(["replay", "--until", String(spawned.seq), "--home", daemon.home, "--json"]).stdout)
+    expect(then.json.instances[0].status).toBe(cli.instances.chat.status)
+    const byTime = await daemon.get(`/api/v1/replay?at=${spawned.at}`)
+    expect(byTime.json.seq).toBeGreaterThanOrEqual(spawned.seq)
+    const now = await daemon.get("/api/v1/replay")
+    expect(now.json.instances[0]).toMatchObject({ name: "chat", status: "stopped", pid: null })
+    expect(now.json.seq).toBe(now.json.last_seq)
+    const bad = await daemon.get("/api/v1/replay?until=x")
+    expect(bad.status).toBe(400)
+    expect(bad.json.message).toMatch(/^until: /)
+  })
 
   it("answers an unknown path with a 404 in its error shape, and a body it will not read with a 400, never a 500", async () => {
     const daemon = await chatHome()
@@ -614,6 +646,7 @@ describe("the daemon's HTTP API", () => {
         "GET /api/v1/instances/{name}/logs/stream",
         "GET /api/v1/events",
         "GET /api/v1/events/stream",
+        "GET /api/v1/replay",
         "GET /api/v1/devices",
         "GET /api/v1/doctor"
       ].sort()

@@ -2,11 +2,11 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { addSim, servers, simHome } from "../support/daemon.js"
+import { addSim, servers, simHome, types } from "../support/daemon.js"
 import { launchBrowser, openPage, seriousViolations, shoot } from "../support/browser.js"
 import { freePorts } from "../support/net.js"
 import { orch } from "../support/orch.js"
-import { waitFor } from "../support/sim.js"
+import { SIM, waitFor } from "../support/sim.js"
 import { apiOf } from "../support/sse.js"
 
 /**
@@ -186,6 +186,59 @@ describe("the console", () => {
     await page.getByRole("link", { name: "Devices" }).click()
     await page.getByRole("heading", { name: "Devices" }).waitFor()
     await shoot(page, "devices")
+    await finish()
+  })
+
+  it("time travel: to the moment before a server was killed, it is healthy there; at the end, restarted", async () => {
+    const { home, api, ui } = await twoServers()
+    const { page, finish } = await openPage(browser, api)
+    await page.goto(ui.url)
+    await page.locator('tr[data-instance="a"][data-status="running"]').waitFor()
+    await waitFor(async () => (types(home, "a").some((line) => line.type === "HealthProbed" && (line.data as { result: string }).result === "ok") ? true : undefined), 10_000)
+    process.kill(servers(home).find((server) => server.instance === "a")!.pid, "SIGKILL")
+    const exited = await waitFor(async () => types(home, "a").find((line) => line.type === "ProcessExited"), 10_000)
+    await page.getByRole("link", { name: "Time travel" }).click()
+    await page.getByLabel("seq", { exact: true }).and(page.locator('input[type="number"]')).fill(String(exited.seq - 1))
+    await page.locator('table.then tr[data-instance="a"][data-status="running"][data-health="healthy"]').waitFor()
+    await page.getByRole("status").getByText(`#${exited.seq - 1}`).waitFor()
+    await shoot(page, "time-travel")
+    await expectAccessible(page)
+    await page.getByLabel("seq", { exact: true }).and(page.locator('input[type="number"]')).fill(String(exited.seq))
+    await page.locator('table.then tr[data-instance="a"]:not([data-status="running"])').waitFor()
+    await finish()
+  })
+
+  it("creates an instance through the form: a bad port is refused beside the field, a good one is written and `orch config validate` agrees", async () => {
+    const { home, api, ui } = await twoServers()
+    // The browser logs the API's refusals (422) itself: those are expected here.
+    const { page, finish } = await openPage(browser, api, { expectedErrors: /status of 422 \(Unprocessable Entity\)/ })
+    await page.goto(ui.url)
+    await page.getByRole("link", { name: "New instance" }).click()
+    await page.getByLabel("name", { exact: true }).fill("coder")
+    await page.getByLabel("model file").fill("tiny.gguf")
+    await page.getByLabel("port", { exact: true }).fill("70000")
+    await page.getByRole("button", { name: "Create" }).click()
+    const hint = page.locator('small[data-field="server.port"]')
+    await hint.and(page.locator(".bad")).waitFor()
+    expect(await hint.innerText()).toMatch(/65535/)
+    expect(fs.existsSync(path.join(home, "instances", "coder"))).toBe(false)
+    await shoot(page, "create-refused")
+    await expectAccessible(page)
+    const [port] = await freePorts(1)
+    await page.getByLabel("port", { exact: true }).fill(String(port))
+    await page.getByRole("button", { name: "Create" }).click()
+    // The machine's checks come next: no llama-server on this PATH, said in the list of the other fields' problems.
+    await page.getByRole("list", { name: "other problems" }).getByText(/binary.*not on PATH/).waitFor()
+    const config = { model: { path: "tiny.gguf" }, server: { port }, binary: [process.execPath, SIM], args: ["--sim-load-ms", "50"] }
+    await page.getByLabel("the whole config (JSON)").fill(JSON.stringify(config, null, 2))
+    expect(await page.getByLabel("port", { exact: true }).inputValue()).toBe(String(port))
+    await page.getByRole("button", { name: "Create" }).click()
+    await page.getByRole("heading", { name: "coder", exact: true }).waitFor()
+    const file = path.join(home, "instances", "coder", "config.json")
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual(config)
+    const validated = orch(["config", "validate", file, "--home", home, "--json"])
+    expect(validated.code, validated.stdout).toBe(0)
+    expect(JSON.parse(validated.stdout)).toMatchObject({ valid: true })
     await finish()
   })
 

@@ -1,9 +1,11 @@
 import { useEffect, useState } from "react"
 import { useConnected } from "./live.js"
+import { ConfigForm } from "./pages/ConfigForm.js"
 import { Events } from "./pages/Events.js"
 import { Instance } from "./pages/Instance.js"
 import { Instances } from "./pages/Instances.js"
 import { Devices, Doctor } from "./pages/Machine.js"
+import { TimeTravel } from "./pages/TimeTravel.js"
 
 /** Pages by the address's #fragment: a link or a reload lands where it was, with no server routes. */
 const route = () => window.location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent)
@@ -22,6 +24,12 @@ const Page = ({ path }: { readonly path: ReadonlyArray<string> }) => {
       return <Instance key={path[1]} name={path[1] ?? ""} />
     case "events":
       return <Events />
+    case "new":
+      return <ConfigForm />
+    case "edit":
+      return <ConfigForm key={path[1]} name={path[1] ?? ""} />
+    case "time":
+      return <TimeTravel />
     case "devices":
       return <Devices />
     case "doctor":

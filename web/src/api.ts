@@ -1,12 +1,12 @@
 import type { Described, DevicesJson, DoctorCheck, EventJson, FindingJson, PsRow } from "../../src/app/shapes.js"
-import type { ConfigDoc, EventsPage, Requested } from "../../src/http/api.js"
+import type { ConfigDoc, EventsPage, Replayed, Requested } from "../../src/http/api.js"
 
 /**
  * The daemon's public API (/api/v1, the OpenAPI document's), and nothing else: the console is one
  * of its clients. The token is the HttpOnly cookie the `orch ui` URL left; the page never sees it.
  */
 
-export type { Described, DevicesJson, DoctorCheck, EventJson, FindingJson, PsRow }
+export type { Described, DevicesJson, DoctorCheck, EventJson, FindingJson, PsRow, Replayed }
 
 /** An answer the API refused, in its error shape. */
 export class ApiError extends Error {
@@ -44,6 +44,8 @@ export const api = {
   config: (name: string) => call<ConfigDoc>("GET", `/instances/${encodeURIComponent(name)}/config`),
   putConfig: (name: string, config: unknown) => call<ConfigDoc>("PUT", `/instances/${encodeURIComponent(name)}/config`, config),
   events: (query: URLSearchParams) => call<EventsPage>("GET", `/events?${query}`),
+  replay: (until: { readonly seq: number } | { readonly at: number }) =>
+    call<Replayed>("GET", `/replay?${"seq" in until ? `until=${until.seq}` : `at=${until.at}`}`),
   devices: () => call<DevicesJson>("GET", "/devices"),
   doctor: () => call<ReadonlyArray<DoctorCheck>>("GET", "/doctor")
 }
