@@ -61,7 +61,8 @@ describe("orch up, down, restart", () => {
   it("kills a server that ignores SIGTERM after stop_timeout, leaving no process of its group", async () => {
     const home = simHome()
     addSim(home, "stuck", await freePort(), ["--sim-ignore-sigterm"], { stop_timeout: "1s" })
-    expect(orch(["up", "stuck", "--home", home]).code).toBe(0)
+    const up = orch(["up", "stuck", "--home", home])
+    expect(up.code, up.stdout + up.stderr).toBe(0)
     const [server] = servers(home)
     expect(orch(["down", "stuck", "--home", home]).code).toBe(0)
     const stopped = types(home, "stuck").find((event) => event.type === "ProcessStopped")!

@@ -117,6 +117,38 @@ describe("the console", () => {
     await watched.finish()
   })
 
+  it("after the daemon restarts, picks up where it was: no reload, and what happened while it was away shows", async () => {
+    const home = simHome()
+    const [a, listen] = await freePorts(2)
+    addSim(home, "a", a!)
+    // A port of its own, kept across the restart: the page's event stream reconnects to the same address.
+    fs.writeFileSync(path.join(home, "orch.json"), JSON.stringify({ http: { listen: `127.0.0.1:${listen}` } }))
+    ok(["up", "a", "--home", home])
+    const api = await apiOf(home)
+    const ui = JSON.parse(ok(["ui", "--home", home, "--json"]).stdout) as { url: string }
+    const watched = await openPage(browser, api, { expectedErrors: /ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING|EMPTY_RESPONSE)/ })
+    const { page } = watched
+    await page.goto(ui.url)
+    const row = page.locator('tr[data-instance="a"]')
+    await row.and(page.locator('[data-status="running"]')).waitFor()
+    const navigations = watched.navigations()
+    ok(["daemon", "stop", "--home", home])
+    await page.getByRole("status").getByText("reconnecting").waitFor({ timeout: 10_000 })
+    ok(["daemon", "start", "--home", home])
+    await page.getByRole("status").getByText("live").waitFor({ timeout: 15_000 })
+    await row.and(page.locator('[data-status="running"]')).waitFor({ timeout: 15_000 })
+    const pid = await row.locator("td").first().innerText()
+    ok(["restart", "a", "--home", home])
+    await expect
+      .poll(async () => {
+        const now = await row.locator("td").first().innerText()
+        return now !== pid && now !== "–" && (await row.getAttribute("data-status")) === "running"
+      }, { timeout: 20_000 })
+      .toBe(true)
+    expect(watched.navigations()).toBe(navigations)
+    await watched.finish()
+  })
+
   it("stop asks first; yes stops it", async () => {
     const { api, ui } = await twoServers()
     const { page, finish } = await openPage(browser, api)

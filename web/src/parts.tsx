@@ -31,3 +31,16 @@ export const NoToken = () => (
     </p>
   </div>
 )
+
+/** A table's header row: its columns' names. */
+export const Head = ({ columns }: { readonly columns: ReadonlyArray<string> }) => (
+  <thead>
+    <tr>
+      {columns.map((column) => (
+        <th key={column} scope="col">
+          {column}
+        </th>
+      ))}
+    </tr>
+  </thead>
+)

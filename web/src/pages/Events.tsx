@@ -3,7 +3,7 @@ import { type ApiError, api, type EventJson } from "../api.js"
 import { EVENT_TYPES } from "../event-types.js"
 import { clock } from "../format.js"
 import { useEvents } from "../live.js"
-import { Failed } from "../parts.js"
+import { Failed, Head } from "../parts.js"
 
 const PAGE = 200
 
@@ -21,6 +21,21 @@ const queryOf = (filter: Filter, before?: number) =>
   })
 
 const fits = (filter: Filter, event: EventJson) => (filter.instance === "" || event.instance === filter.instance) && (filter.type === "" || event.type === filter.type)
+
+/** One filter: "all", or one of its options. */
+const Choice = (props: { readonly label: string; readonly value: string; readonly options: ReadonlyArray<string>; readonly onChange: (value: string) => void }) => (
+  <label>
+    {props.label}{" "}
+    <select value={props.value} onChange={(event) => props.onChange(event.target.value)} name={props.label}>
+      <option value="">all</option>
+      {props.options.map((option) => (
+        <option key={option} value={option}>
+          {option}
+        </option>
+      ))}
+    </select>
+  </label>
+)
 
 /**
  * The journal, newest first: live as events come, filtered by instance and type, and paged back
@@ -65,41 +80,13 @@ export const Events = () => {
         <h1>Events</h1>
       </header>
       <form className="toolbar" onSubmit={(event) => event.preventDefault()} aria-label="filter events">
-        <label>
-          instance{" "}
-          <select value={filter.instance} onChange={(event) => setFilter({ ...filter, instance: event.target.value })} name="instance">
-            <option value="">all</option>
-            {instances.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          type{" "}
-          <select value={filter.type} onChange={(event) => setFilter({ ...filter, type: event.target.value })} name="type">
-            <option value="">all</option>
-            {EVENT_TYPES.map((type) => (
-              <option key={type} value={type}>
-                {type}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="instance" value={filter.instance} options={instances} onChange={(instance) => setFilter({ ...filter, instance })} />
+        <Choice label="type" value={filter.type} options={EVENT_TYPES} onChange={(type) => setFilter({ ...filter, type })} />
       </form>
       {error === undefined ? null : <Failed error={error} onClose={() => setError(undefined)} />}
       <div className="scroll">
         <table className="events">
-          <thead>
-            <tr>
-              {["seq", "time", "instance", "type", "data"].map((header) => (
-                <th key={header} scope="col">
-                  {header}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <Head columns={["seq", "time", "instance", "type", "data"]} />
           <tbody>
             {events.map((event) => (
               <tr key={event.seq} data-seq={event.seq} data-type={event.type}>

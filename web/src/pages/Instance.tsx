@@ -3,7 +3,7 @@ import { api, type Described, type EventJson } from "../api.js"
 import { age, clock, dash } from "../format.js"
 import { useLoaded, useNow } from "../hooks.js"
 import { useEvents } from "../live.js"
-import { Failed, Status } from "../parts.js"
+import { Failed, Head, Status } from "../parts.js"
 import { Logs } from "./Logs.js"
 import { ProbeChart, type ProbePoint } from "./ProbeChart.js"
 
@@ -92,15 +92,7 @@ export const Instance = ({ name }: { readonly name: string }) => {
       ) : (
         <div className="scroll">
           <table className="restarts">
-            <thead>
-              <tr>
-                {["when", "attempt", "why", "how it ended", "delay"].map((header) => (
-                  <th key={header} scope="col">
-                    {header}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <Head columns={["when", "attempt", "why", "how it ended", "delay"]} />
             <tbody>
               {[...d.restart_history].reverse().map((restart) => (
                 <tr key={restart.at}>

@@ -3,7 +3,7 @@ import { type ApiError, api, type PsRow } from "../api.js"
 import { age, dash } from "../format.js"
 import { useLoaded, useNow } from "../hooks.js"
 import { useEvents } from "../live.js"
-import { Failed, Status } from "../parts.js"
+import { Failed, Head, Status } from "../parts.js"
 
 type Action = "start" | "stop" | "restart"
 
@@ -67,15 +67,7 @@ export const Instances = () => {
       ) : (
         <div className="scroll">
           <table className="instances">
-            <thead>
-              <tr>
-                {["name", "pid", "port", "backend", "device", "model", "status", "health", "uptime", "restarts", ""].map((header) => (
-                  <th key={header} scope="col">
-                    {header}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <Head columns={["name", "pid", "port", "backend", "device", "model", "status", "health", "uptime", "restarts", ""]} />
             <tbody>
               {rows.map((row) => (
                 <tr key={row.name} data-instance={row.name} data-status={row.status}>

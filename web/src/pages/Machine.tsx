@@ -1,7 +1,7 @@
 import { api } from "../api.js"
 import { clock, dash } from "../format.js"
 import { useLoaded } from "../hooks.js"
-import { Failed } from "../parts.js"
+import { Failed, Head } from "../parts.js"
 
 /** `orch devices`: the GPUs as llama-server lists them, from the list the daemon recorded last. */
 export const Devices = () => {
@@ -19,15 +19,7 @@ export const Devices = () => {
         <p>No GPU device: instances run on the CPU.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              {["name", "description", "total MiB", "free MiB"].map((header) => (
-                <th key={header} scope="col">
-                  {header}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <Head columns={["name", "description", "total MiB", "free MiB"]} />
           <tbody>
             {listed.devices.map((device) => (
               <tr key={device.name}>
@@ -64,15 +56,7 @@ export const Doctor = () => {
         </button>
       </header>
       <table className="doctor">
-        <thead>
-          <tr>
-            {["check", "status", "found", "fix"].map((header) => (
-              <th key={header} scope="col">
-                {header}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <Head columns={["check", "status", "found", "fix"]} />
         <tbody>
           {loaded.value.map((check) => (
             <tr key={check.check} data-status={check.status}>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react"
 import { type ApiError, api, type Replayed } from "../api.js"
 import { age, clock, dash } from "../format.js"
-import { Failed, Status } from "../parts.js"
+import { Failed, Head, Status } from "../parts.js"
 
 /** A datetime-local input's value for a time: local, to the second. */
 const localInput = (ms: number) => {
@@ -77,15 +77,7 @@ export const TimeTravel = () => {
           </p>
           <div className="scroll">
             <table className="then">
-              <thead>
-                <tr>
-                  {["name", "pid", "port", "status", "health", "uptime", "restarts"].map((header) => (
-                    <th key={header} scope="col">
-                      {header}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
+              <Head columns={["name", "pid", "port", "status", "health", "uptime", "restarts"]} />
               <tbody>
                 {replayed.instances.map((row) => (
                   <tr key={row.name} data-instance={row.name} data-status={row.status} data-health={row.health ?? ""}>
