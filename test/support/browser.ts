@@ -52,10 +52,10 @@ export interface Console {
 export const openPage = async (
   browser: Browser,
   api: ApiShown,
-  options: { readonly viewport?: { readonly width: number; readonly height: number }; readonly expectedErrors?: RegExp } = {}
+  options: { readonly viewport?: { readonly width: number; readonly height: number }; readonly colorScheme?: "light" | "dark"; readonly expectedErrors?: RegExp } = {}
 ): Promise<Console> => {
   const viewport = options.viewport ?? { width: 1280, height: 800 }
-  const context = await browser.newContext({ viewport: { ...viewport } })
+  const context = await browser.newContext({ viewport: { ...viewport }, colorScheme: options.colorScheme ?? "light" })
   const page = await context.newPage()
   const errors: Array<string> = []
   const requests: Array<string> = []

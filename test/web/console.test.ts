@@ -1,9 +1,13 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { Effect } from "effect"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { NewEvent } from "../../src/domain/events.js"
+import { Journal } from "../../src/journal/Journal.js"
 import { addSim, servers, simHome, types } from "../support/daemon.js"
 import { launchBrowser, openPage, seriousViolations, shoot } from "../support/browser.js"
+import { withJournal } from "../support/journal.js"
 import { freePorts } from "../support/net.js"
 import { orch } from "../support/orch.js"
 import { SIM, waitFor } from "../support/sim.js"
@@ -271,6 +275,59 @@ describe("the console", () => {
     const validated = orch(["config", "validate", file, "--home", home, "--json"])
     expect(validated.code, validated.stdout).toBe(0)
     expect(JSON.parse(validated.stdout)).toMatchObject({ valid: true })
+    await finish()
+  })
+
+  it("pages the events back to the journal's first, a page at a time", async () => {
+    const { home, api, ui } = await twoServers()
+    // More than a page (200) of inert events, appended by this process as another writer would.
+    await withJournal(
+      path.join(home, "journal", "orch.db"),
+      Effect.flatMap(Journal, (journal) => journal.append(Array.from({ length: 450 }, (_, size): NewEvent => ({ instance: "a", event: { _tag: "LogRotated", stream: "stderr", size } }))))
+    )
+    const total = types(home).length
+    const { page, finish } = await openPage(browser, api)
+    await page.goto(ui.url)
+    await page.getByRole("link", { name: "Events" }).click()
+    const rows = page.locator("table.events tbody tr")
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(200)
+    for (let pages = 0; (await page.getByRole("button", { name: "Older events" }).count()) > 0; pages++) {
+      expect(pages).toBeLessThan(10)
+      const before = await rows.count()
+      await page.getByRole("button", { name: "Older events" }).click()
+      await expect.poll(() => rows.count()).toBeGreaterThan(before)
+    }
+    await page.getByText("The beginning of the journal.").waitFor()
+    expect(await rows.count()).toBeGreaterThanOrEqual(total)
+    expect(await rows.last().getAttribute("data-seq")).toBe("1")
+    await finish()
+  })
+
+  it("works from the keyboard alone, and reads in the dark colour scheme", async () => {
+    const { home, api, ui } = await twoServers()
+    const { page, finish } = await openPage(browser, api, { colorScheme: "dark" })
+    await page.goto(ui.url)
+    const row = page.locator('tr[data-instance="a"]')
+    await row.and(page.locator('[data-status="running"]')).waitFor()
+    const pid = await row.locator("td").first().innerText()
+    // Tab from the top of the page to a's restart button, then Enter.
+    let focused = ""
+    for (let presses = 0; focused !== "restart a" && presses < 40; presses++) {
+      await page.keyboard.press("Tab")
+      focused = (await page.evaluate("document.activeElement?.getAttribute('aria-label') ?? ''")) as string
+    }
+    expect(focused).toBe("restart a")
+    await page.keyboard.press("Enter")
+    await expect
+      .poll(async () => {
+        const now = await row.locator("td").first().innerText()
+        return now !== pid && now !== "–" && (await row.getAttribute("data-status")) === "running"
+      }, { timeout: 15_000 })
+      .toBe(true)
+    expect(servers(home).find((server) => server.instance === "a")!.pid).toBe(Number(await row.locator("td").first().innerText()))
+    expect(await page.evaluate("getComputedStyle(document.documentElement).backgroundColor")).toBe("rgb(22, 23, 24)")
+    await shoot(page, "instances-dark")
+    await expectAccessible(page)
     await finish()
   })
 
