@@ -278,6 +278,25 @@ describe("the console", () => {
     await finish()
   })
 
+  it("edits an instance's config from its page: the change is written, the rest kept as it was", async () => {
+    const { home, api, ui } = await twoServers()
+    const file = path.join(home, "instances", "a", "config.json")
+    const before = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>
+    const { page, finish } = await openPage(browser, api)
+    await page.goto(ui.url)
+    await page.getByRole("link", { name: "a", exact: true }).click()
+    await page.getByRole("link", { name: "Edit config" }).click()
+    await page.getByRole("heading", { name: "Edit a" }).waitFor()
+    await expect.poll(() => page.getByLabel("model file").inputValue()).toBe("tiny.gguf")
+    await page.getByLabel("context size").fill("2048")
+    await page.getByRole("button", { name: "Save" }).click()
+    await page.getByRole("status").getByText(/Saved to .*config\.json/).waitFor()
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual({ ...before, model: { path: "tiny.gguf", context_size: 2048 } })
+    await shoot(page, "edit")
+    await expectAccessible(page)
+    await finish()
+  })
+
   it("pages the events back to the journal's first, a page at a time", async () => {
     const { home, api, ui } = await twoServers()
     // More than a page (200) of inert events, appended by this process as another writer would.
