@@ -1,3 +1,4 @@
+import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs"
 import { chmod, writeFile } from "node:fs/promises"
 import { createRequire } from "node:module"
 import * as path from "node:path"
@@ -32,5 +33,22 @@ await chmod("dist/orch.cjs", 0o755)
 const require = createRequire(import.meta.url)
 const { javascript } = require(path.join(path.dirname(require.resolve("@effect/platform/HttpApiScalar")), "internal", "httpApiScalar.js"))
 await writeFile("dist/api-docs.js", javascript)
-// The web console (web/), which the daemon serves at /: built by Vite into dist/web.
-await buildWeb({ configFile: "web/vite.config.ts" })
+// The web console (web/), which the daemon serves at /: built by Vite beside dist/web, then moved
+// in file by file (each rename replaces a file whole), its assets before the page that names them,
+// and what the new build no longer has removed last. A daemon serving the console meanwhile (the
+// tests rebuild while others run) never sends a missing or half-written file.
+const staging = path.resolve("dist/.web-staging")
+await buildWeb({ configFile: "web/vite.config.ts", build: { outDir: staging, emptyOutDir: true } })
+const moveIn = (from, to) => {
+  mkdirSync(to, { recursive: true })
+  const entries = readdirSync(from, { withFileTypes: true }).sort((a, b) => Number(b.isDirectory()) - Number(a.isDirectory()))
+  for (const entry of entries) {
+    if (entry.isDirectory()) moveIn(path.join(from, entry.name), path.join(to, entry.name))
+    else renameSync(path.join(from, entry.name), path.join(to, entry.name))
+  }
+  for (const entry of readdirSync(to, { withFileTypes: true })) {
+    if (!entry.isDirectory() && !entries.some((kept) => kept.name === entry.name)) rmSync(path.join(to, entry.name))
+  }
+}
+moveIn(staging, "dist/web")
+rmSync(staging, { recursive: true, force: true })

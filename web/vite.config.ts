@@ -10,5 +10,6 @@ export default defineConfig({
   base: "/",
   logLevel: "warn",
   esbuild: { jsx: "automatic" },
+  // scripts/build.mjs builds into a folder of its own and moves the files into dist/web.
   build: { outDir: "../dist/web", emptyOutDir: true, target: "es2022", reportCompressedSize: false }
 })
