@@ -46,7 +46,7 @@ const twoServers = async () => {
 
 const expectAccessible = async (page: Parameters<typeof seriousViolations>[0]) => expect(await seriousViolations(page)).toEqual([])
 
-describe("orch ui", () => {
+describe("orch ui", { timeout: 60_000 }, () => {
   it("prints the console's URL with the token, which lets a browser in: the token leaves the address for a cookie", async () => {
     const { api, ui } = await twoServers()
     expect(ui.url).toBe(`${new URL(api.url).origin}/?token=${api.token}`)
@@ -83,7 +83,8 @@ describe("orch ui", () => {
   })
 })
 
-describe("the console", () => {
+// Each test starts a daemon and two servers and drives a browser: slower than most while the rest of the suite runs beside it.
+describe("the console", { timeout: 60_000 }, () => {
   it("without the token: says how to get one", async () => {
     const { api } = await twoServers()
     // The browser logs the API's 401s itself: those, and only those, are expected here.
