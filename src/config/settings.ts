@@ -18,7 +18,3 @@ export const readSettings = (home: string): Effect.Effect<Either.Either<Settings
     }
     return Either.mapLeft(decodeSettings(parsed.right), (findings) => findings.map((finding): FileFinding => ({ file, ...finding })))
   })
-
-/** For `orch config lint`: orch.json's problems (none when the home has no orch.json). */
-export const settingsProblems = (home: string): Effect.Effect<ReadonlyArray<FileFinding>> =>
-  Effect.map(readSettings(home), (settings) => (Either.isLeft(settings) ? settings.left : []))

@@ -1,11 +1,12 @@
 import { Effect, Either } from "effect"
 import type { InstanceConfig } from "../domain/config.js"
 import type { FileFinding, Finding } from "../domain/findings.js"
-import { decodeConfig, portCollisions } from "../domain/lint.js"
+import { type InstanceFinding, aliasClashes, decodeConfig, portCollisions, undefinedGroups } from "../domain/lint.js"
 import { checkMachine } from "./checks.js"
 import { discoverInstances } from "./discover.js"
 import { configFile } from "./home.js"
 import { readJsonFile } from "./read.js"
+import { readSettings } from "./settings.js"
 
 export interface Checked {
   readonly file: string
@@ -52,7 +53,10 @@ export interface Linted {
   readonly findings: ReadonlyArray<FileFinding>
 }
 
-/** `orch config lint`: every instance of the home, then the rules across instances. */
+/**
+ * `orch config lint`: every instance of the home, then the rules across instances, and orch.json,
+ * whose gateway.groups the instances name (not judged while orch.json itself has problems).
+ */
 export const lintHome = (home: string): Effect.Effect<Linted> =>
   Effect.gen(function* () {
     const discovered = yield* discoverInstances(home)
@@ -62,16 +66,20 @@ export const lintHome = (home: string): Effect.Effect<Linted> =>
       // One instance at a time: two instances on one port would each see the other's probe bind.
       { concurrency: 1 }
     )
-    const collisions = portCollisions(
-      instances.flatMap((checked) =>
-        checked.config === undefined || checked.instance === undefined
-          ? []
-          : [{ instance: checked.instance, host: checked.config.server.host, port: checked.config.server.port }]
-      )
+    const settings = yield* readSettings(home)
+    const decoded = instances.flatMap((checked) =>
+      checked.config === undefined || checked.instance === undefined ? [] : [{ instance: checked.instance, config: checked.config }]
     )
-    const findings = instances.flatMap((checked) => {
-      const collision = checked.instance === undefined ? undefined : collisions.get(checked.instance)
-      return collision === undefined ? checked.findings : [...checked.findings, locate(checked.file, checked.instance)(collision)]
-    })
-    return { instances, findings: [...discovered.findings, ...findings] }
+    const listeners = decoded.map(({ instance, config }) => ({ instance, host: config.server.host, port: config.server.port }))
+    const gateways = decoded.map(({ instance, config }) => ({ instance, ...config.gateway }))
+    const across: ReadonlyArray<InstanceFinding> = [
+      ...Array.from(portCollisions(listeners), ([instance, finding]) => ({ instance, ...finding })),
+      ...aliasClashes(gateways, discovered.names),
+      ...(Either.isRight(settings) ? undefinedGroups(gateways, Object.keys(settings.right.gateway.groups)) : [])
+    ]
+    const findings = instances.flatMap((checked) => [
+      ...checked.findings,
+      ...across.filter((finding) => finding.instance === checked.instance).map(locate(checked.file, checked.instance))
+    ])
+    return { instances, findings: [...discovered.findings, ...findings, ...(Either.isLeft(settings) ? settings.left : [])] }
   })

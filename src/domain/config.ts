@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { Duration } from "./duration.js"
+import { NAME_PATTERN } from "./name.js"
 import { Size } from "./size.js"
 
 /**
@@ -171,6 +172,39 @@ export const Logs = Schema.Struct({
   keep: withDefault(wholeNumber(1, 100, "Rotated log files to keep, at most 100"), 5, 5)
 })
 
+/** No spaces or control characters: where a name is shown (a table, a log line) they would hide or garble it. */
+const Alias = expect(
+  Schema.String.pipe(Schema.pattern(/^[^\s\x00-\x1f\x7f-\x9f]{1,128}$/)),
+  "1 to 128 characters without spaces or control characters",
+  "Another name for this instance in the model field of an OpenAI request: 1 to 128 characters, no spaces or control characters"
+)
+
+const Aliases = Schema.Array(Alias).pipe(
+  Schema.filter(
+    (aliases) => {
+      const repeated = aliases.find((alias, index) => aliases.indexOf(alias) !== index)
+      return repeated === undefined || `lists ${show(repeated)} twice`
+    },
+    { jsonSchema: { uniqueItems: true } }
+  )
+).annotations({
+  description: "More names a client may put in an OpenAI request's model field to reach this instance through the gateway, besides its own name; each once, and none another instance's name or alias"
+})
+
+export const Gateway = Schema.Struct({
+  aliases: withDefault(Aliases, [], []),
+  on_demand: withDefault(expect(Schema.Boolean, "true or false", "Start the instance when a gateway request for it comes"), false, false),
+  ttl: optional(Duration({ minMs: 1_000, maxMs: 7 * DAY, description: "Stop the instance after this long without a gateway request; default: never" })),
+  // Named like an instance, as orch.json's gateway.groups requires of its keys.
+  group: optional(
+    expect(
+      Schema.String.pipe(Schema.pattern(NAME_PATTERN)),
+      `a group name: lowercase letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters`,
+      "The group of orch.json's gateway.groups this instance belongs to: of an exclusive group, the gateway runs one member at a time"
+    )
+  )
+}).annotations({ description: "How the daemon's OpenAI-compatible gateway reaches this instance" })
+
 export const InstanceConfig = Schema.Struct({
   $schema: optional(Schema.String.annotations({ description: "JSON Schema for editors; ignored by orch" })),
   model: Model,
@@ -190,7 +224,8 @@ export const InstanceConfig = Schema.Struct({
     {}
   ),
   stop_timeout: withDefault(Duration({ maxMs: HOUR, description: "Grace period after SIGTERM before SIGKILL" }), 10_000, "10s"),
-  logs: section(Logs)
+  logs: section(Logs),
+  gateway: section(Gateway)
 }).annotations({ title: "llama-orchestrator instance config" })
 
 export type InstanceConfig = typeof InstanceConfig.Type

@@ -186,3 +186,55 @@ export const portCollisions = (listeners: ReadonlyArray<Listener>): ReadonlyMap<
   }
   return findings
 }
+
+/** A finding of a rule across instances, and the instance whose file it is in. */
+export interface InstanceFinding extends Finding {
+  readonly instance: string
+}
+
+/** What the gateway knows an instance by, besides its name. */
+export interface GatewayNames {
+  readonly instance: string
+  readonly aliases: ReadonlyArray<string>
+  readonly group?: string | undefined
+}
+
+/**
+ * A request's `model` must name one instance: an alias shared by two, or that is another's name,
+ * would leave the gateway to pick one. `names` are every instance's, decoded or not.
+ */
+export const aliasClashes = (instances: ReadonlyArray<GatewayNames>, names: ReadonlyArray<string>): ReadonlyArray<InstanceFinding> =>
+  instances.flatMap(({ instance, aliases }) =>
+    aliases.flatMap((alias, index): ReadonlyArray<InstanceFinding> => {
+      const field = formatPath(["gateway", "aliases", index])
+      const quoted = JSON.stringify(alias)
+      const sharers = instances.filter((other) => other.instance !== instance && other.aliases.includes(alias)).map((other) => other.instance)
+      return [
+        ...(alias === instance
+          ? [{ instance, field, problem: `${quoted} is this instance's own name`, hint: "remove it: clients can use the name already" }]
+          : names.includes(alias)
+            ? [{ instance, field, problem: `${quoted} is the name of another instance`, hint: `choose another alias: a request for ${quoted} must mean one instance` }]
+            : []),
+        ...(sharers.length > 0
+          ? [{ instance, field, problem: `${quoted} is also an alias of ${sharers.join(", ")}`, hint: `keep ${quoted} on one instance: a request for it must mean one` }]
+          : [])
+      ]
+    })
+  )
+
+/** An instance's gateway.group must be one that orch.json's gateway.groups defines. */
+export const undefinedGroups = (instances: ReadonlyArray<GatewayNames>, groups: ReadonlyArray<string>): ReadonlyArray<InstanceFinding> =>
+  instances.flatMap(({ instance, group }): ReadonlyArray<InstanceFinding> =>
+    group === undefined || groups.includes(group)
+      ? []
+      : [{
+        instance,
+        field: "gateway.group",
+        problem: `${JSON.stringify(group)} is not a group of orch.json's gateway.groups`,
+        hint: Option.match(didYouMean(group, groups), {
+          onSome: (guess) => `did you mean "${guess}"?`,
+          onNone: () =>
+            `define it in orch.json: "gateway": { "groups": { ${JSON.stringify(group)}: {} } }${groups.length === 0 ? "" : `, or use one defined there: ${groups.join(", ")}`}`
+        })
+      }]
+  )

@@ -1,11 +1,13 @@
 import { Either, ParseResult, Schema } from "effect"
 import { hostPort } from "./address.js"
+import { Duration } from "./duration.js"
 import type { Finding } from "./findings.js"
 import { decodeWithFindings } from "./lint.js"
+import { NAME_PATTERN } from "./name.js"
 
 /**
  * `<home>/orch.json`: the settings of the home as a whole, one section per door of the daemon
- * (`http` now; a `gateway` would be a section beside it). A home without the file has the defaults.
+ * (`http`, `gateway`). A home without the file has the defaults.
  */
 
 export interface ListenAddress {
@@ -126,9 +128,67 @@ const Http = Schema.Struct({
   auth: withDefault(Auth, "token")
 }).annotations({ description: "The daemon's HTTP API (/api/)" })
 
+// Never shown back in a message: a key refused for a space is still most of a secret.
+const ApiKey = Schema.String.pipe(Schema.pattern(/^[^\s\x00-\x1f\x7f-\x9f]+$/)).annotations({
+  description: "A key a gateway client may send as `Authorization: Bearer KEY`",
+  message: () => ({ message: "must be a non-empty string without spaces or control characters (the value is not shown)", override: true })
+})
+
+const MAX_QUEUE = 100_000
+const MaxQueue = Schema.Int.pipe(Schema.between(1, MAX_QUEUE)).annotations({
+  default: 100,
+  description: `Requests waiting for a model (a cold start or a swap) past which the gateway answers 429, at most ${MAX_QUEUE}`,
+  message: (issue) => ({ message: `must be a whole number from 1 to ${MAX_QUEUE}, got ${show(issue.actual)}`, override: true })
+})
+
+const Group = Schema.Struct({
+  exclusive: withDefault(
+    Schema.Boolean.annotations({
+      default: true,
+      description: "Run one member at a time: a request for another member stops the running one (after drain_timeout) and starts it",
+      message: (issue) => ({ message: `must be true or false, got ${show(issue.actual)}`, override: true })
+    }),
+    true
+  )
+}).annotations({
+  description: `A group of instances, which each joins with its gateway.group; named like an instance: lowercase letters, digits, "-" and "_", starting with a letter or digit`
+})
+
+// Keys checked here rather than by the record's key schema, which would call a bad name an unknown key.
+const Groups = Schema.Record({ key: Schema.String, value: Group }).pipe(
+  Schema.filter(
+    (groups) =>
+      Object.keys(groups)
+        .filter((name) => !NAME_PATTERN.test(name))
+        .map((name) => ({ path: [name], message: `${show(name)} is not a valid group name: use lowercase letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters` })),
+    { jsonSchema: { propertyNames: { pattern: NAME_PATTERN.source } } }
+  )
+)
+
+const Gateway = Schema.Struct({
+  api_keys: withDefault(
+    Schema.Array(ApiKey).annotations({
+      default: [],
+      message: () => "must be a list of keys (the value is not shown)",
+      description: "Keys of which gateway clients must send one as `Authorization: Bearer KEY`; none: the gateway asks for no key"
+    }),
+    []
+  ),
+  max_queue: withDefault(MaxQueue, 100),
+  drain_timeout: withDefault(
+    Duration({ maxMs: 3_600_000, description: "How long a swap in an exclusive group waits for the running member's requests in flight before stopping it anyway" }),
+    60_000
+  ),
+  groups: withDefault(
+    Groups.annotations({ default: {}, description: "Groups of instances by name, which an instance joins with its gateway.group" }),
+    {}
+  )
+}).annotations({ description: "The OpenAI-compatible gateway, which routes a request to the instance its model field names" })
+
 export const Settings = Schema.Struct({
   $schema: Schema.optionalWith(Schema.String.annotations({ description: "JSON Schema for editors; ignored by orch" }), { exact: true }),
-  http: withDefault(Http, Schema.decodeSync(Http)({}))
+  http: withDefault(Http, Schema.decodeSync(Http)({})),
+  gateway: withDefault(Gateway, Schema.decodeSync(Gateway)({}))
 }).annotations({ title: "llama-orchestrator home settings (orch.json)", description: "Settings of the home as a whole: an object of sections" })
 export type Settings = typeof Settings.Type
 

@@ -140,6 +140,27 @@ describe("orch config lint", () => {
     expect(table.stdout).toMatch(/│ instance │ field\s+│ problem/)
   })
 
+  it("reports an alias shared by two instances and a gateway.group that orch.json does not define, and exits 1", async () => {
+    const home = tempHome()
+    writeModel(home)
+    fs.writeFileSync(path.join(home, "orch.json"), JSON.stringify({ http: { listen: "127.0.0.1:0" }, gateway: { groups: { gpu0: {} } } }))
+    const a = writeConfig(home, "a", runnableConfig(await freePort(), { gateway: { aliases: ["chat"], group: "gpu1" } }))
+    const b = writeConfig(home, "b", runnableConfig(await freePort(), { gateway: { aliases: ["chat"], group: "gpu0" } }))
+    const run = orch(["config", "lint", "--home", home, "--json"])
+    expect(run.code).toBe(1)
+    expect(JSON.parse(run.stdout).findings).toEqual([
+      { file: a, instance: "a", field: "gateway.aliases[0]", problem: '"chat" is also an alias of b', hint: 'keep "chat" on one instance: a request for it must mean one' },
+      { file: a, instance: "a", field: "gateway.group", problem: `"gpu1" is not a group of orch.json's gateway.groups`, hint: 'did you mean "gpu0"?' },
+      { file: b, instance: "b", field: "gateway.aliases[0]", problem: '"chat" is also an alias of a', hint: 'keep "chat" on one instance: a request for it must mean one' }
+    ])
+    const table = orch(["config", "lint", "--home", home])
+    expect(table.code).toBe(1)
+    expect(table.stdout).toMatch(/^✗ 3 problems in 2 instances under /m)
+    expect(table.stdout).toMatch(/│ a\s+│ gateway\.group\s+│ "gpu1" is not a group of orch\.json's gateway\.groups\s+│ did you mean "gpu0"\?\s+│/)
+    // One file alone says nothing of the others, as with ports: its own checks pass.
+    expect(orch(["config", "validate", a, "--home", home]).code).toBe(0)
+  })
+
   it("says how to start when the home has no instances", () => {
     const run = orch(["config", "lint", "--home", tempHome()])
     expect(run.code).toBe(0)

@@ -55,14 +55,33 @@ describe("orch config schema --settings", () => {
 
   it("prints a JSON Schema that accepts good files", () => {
     const check = validate()
-    for (const good of [{}, { $schema: "./orch.schema.json", http: { listen: "127.0.0.1:7433", auth: "token" } }, { http: { listen: "[::1]:0" } }, { http: { listen: "off" } }]) {
+    for (const good of [
+      {},
+      { $schema: "./orch.schema.json", http: { listen: "127.0.0.1:7433", auth: "token" } },
+      { http: { listen: "[::1]:0" } },
+      { http: { listen: "off" } },
+      { gateway: {} },
+      { gateway: { api_keys: ["sk-1"], max_queue: 10, drain_timeout: "30s", groups: { gpu0: {}, cpu: { exclusive: false } } } }
+    ]) {
       expect(check(good), `${JSON.stringify(good)}: ${JSON.stringify(check.errors)}`).toBe(true)
     }
   })
 
-  it("rejects bad ones: unknown keys, ports out of range, hosts that are names, other auths", () => {
+  it("rejects bad ones: unknown keys, ports out of range, hosts that are names, other auths, bad gateway values", () => {
     const check = validate()
-    for (const bad of [{ http: { lsiten: "127.0.0.1:7433" } }, { gateway: {} }, { http: { listen: "127.0.0.1:65536" } }, { http: { listen: "example.com:80" } }, { http: { listen: 7433 } }, { http: { auth: "basic" } }]) {
+    for (const bad of [
+      { http: { lsiten: "127.0.0.1:7433" } },
+      { gatway: {} },
+      { http: { listen: "127.0.0.1:65536" } },
+      { http: { listen: "example.com:80" } },
+      { http: { listen: 7433 } },
+      { http: { auth: "basic" } },
+      { gateway: { api_keys: ["a b"] } },
+      { gateway: { max_queue: 0 } },
+      { gateway: { drain_timeout: "soon" } },
+      { gateway: { groups: { GPU: {} } } },
+      { gateway: { groups: { gpu: { exclusive: "yes" } } } }
+    ]) {
       expect(check(bad), JSON.stringify(bad)).toBe(false)
     }
   })

@@ -47,7 +47,8 @@ describe("config defaults", () => {
         args: [],
         env: {},
         stop_timeout: 10_000,
-        logs: { max_size: 50 * 1024 ** 2, keep: 5 }
+        logs: { max_size: 50 * 1024 ** 2, keep: 5 },
+        gateway: { aliases: [], on_demand: false }
       })
     )
   })
@@ -63,6 +64,49 @@ describe("config defaults", () => {
 
   it("allows multi-hour start periods for slow model loads", () => {
     expect(Either.getOrThrow(decodeConfig(withPatch({ healthcheck: { start_period: "2h" } }))).healthcheck.start_period).toBe(7_200_000)
+  })
+})
+
+describe("the gateway section", () => {
+  it.each([
+    ["absent", {}, { aliases: [], on_demand: false }],
+    ["empty", { gateway: {} }, { aliases: [], on_demand: false }],
+    ["every field", { gateway: { aliases: ["qwen-7b", "gpt-4o"], on_demand: true, ttl: "15m", group: "gpu0" } },
+      { aliases: ["qwen-7b", "gpt-4o"], on_demand: true, ttl: 900_000, group: "gpu0" }],
+    ["ttl in seconds", { gateway: { ttl: 90 } }, { aliases: [], on_demand: false, ttl: 90_000 }],
+    ["ttl at its lower bound", { gateway: { ttl: "1s" } }, { aliases: [], on_demand: false, ttl: 1_000 }],
+    ["ttl at its upper bound", { gateway: { ttl: "7d" } }, { aliases: [], on_demand: false, ttl: 604_800_000 }],
+    ["an alias of 128 characters, with slashes and dots", { gateway: { aliases: [`org/model.v1:${"x".repeat(115)}`] } },
+      { aliases: [`org/model.v1:${"x".repeat(115)}`], on_demand: false }],
+    ["aliases that differ in case", { gateway: { aliases: ["Qwen", "qwen"] } }, { aliases: ["Qwen", "qwen"], on_demand: false }]
+  ])("%s", (_, patch, gateway) => {
+    expect(Either.getOrThrow(decodeConfig(withPatch(patch))).gateway).toEqual(gateway)
+  })
+
+  const ALIAS = "must be 1 to 128 characters without spaces or control characters"
+  const GROUP = 'must be a group name: lowercase letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters'
+  it.each([
+    ["aliases not a list", { gateway: { aliases: "qwen" } }, "gateway.aliases", 'must be a list, got "qwen"'],
+    ["an empty alias", { gateway: { aliases: ["a", ""] } }, "gateway.aliases[1]", `${ALIAS}, got ""`],
+    ["an alias with a space", { gateway: { aliases: ["my model"] } }, "gateway.aliases[0]", `${ALIAS}, got "my model"`],
+    ["an alias with a tab", { gateway: { aliases: ["a\tb"] } }, "gateway.aliases[0]", `${ALIAS}, got "a\\tb"`],
+    ["an alias with a no-break space", { gateway: { aliases: ["a\u00a0b"] } }, "gateway.aliases[0]", `${ALIAS}, got "a\u00a0b"`],
+    ["an alias with a C1 control", { gateway: { aliases: ["a\u0085"] } }, "gateway.aliases[0]", `${ALIAS}, got "a\u0085"`],
+    ["an alias of 129 characters", { gateway: { aliases: ["x".repeat(129)] } }, "gateway.aliases[0]", `${ALIAS}, got "${"x".repeat(79)}…`],
+    ["an alias not a string", { gateway: { aliases: [7] } }, "gateway.aliases[0]", `${ALIAS}, got 7`],
+    ["an alias twice", { gateway: { aliases: ["a", "b", "a"] } }, "gateway.aliases", 'lists "a" twice'],
+    ["on_demand a string", { gateway: { on_demand: "yes" } }, "gateway.on_demand", 'must be true or false, got "yes"'],
+    ["ttl too short", { gateway: { ttl: "500ms" } }, "gateway.ttl", "must be at least 1s"],
+    ["ttl past its bound", { gateway: { ttl: "8d" } }, "gateway.ttl", 'must be at most 7d, got "8d"'],
+    ["ttl not a duration", { gateway: { ttl: "soon" } }, "gateway.ttl", '"soon" is not a duration (stuck at "soon")'],
+    ["group in capitals", { gateway: { group: "GPU" } }, "gateway.group", `${GROUP}, got "GPU"`],
+    ["group empty", { gateway: { group: "" } }, "gateway.group", `${GROUP}, got ""`],
+    ["group of 65 characters", { gateway: { group: "g".repeat(65) } }, "gateway.group", `${GROUP}, got "${"g".repeat(65)}"`],
+    ["gateway not an object", { gateway: [] }, "gateway", "must be an object, got []"]
+  ])("refuses %s", (_, patch, field, problem) => {
+    const found = findings(withPatch(patch))
+    expect(found.map((finding) => [finding.field, finding.problem])).toEqual([[field, expect.stringContaining(problem)]])
+    for (const finding of found) expect(finding.hint).not.toBe("")
   })
 })
 
@@ -244,7 +288,11 @@ describe("unknown keys", () => {
     [{ servr: { port: 8080 } }, "servr", 'did you mean "server"?'],
     [{ healthcheck: { intervall: "5s" } }, "healthcheck.intervall", 'did you mean "interval"?'],
     [{ restart_policy: { max_retry: 3 } }, "restart_policy.max_retry", 'did you mean "max_retries"?'],
-    [{ gpu: { device: 1 } }, "gpu.device", 'did you mean "device_id"?']
+    [{ gpu: { device: 1 } }, "gpu.device", 'did you mean "device_id"?'],
+    [{ gatway: {} }, "gatway", 'did you mean "gateway"?'],
+    [{ gateway: { alises: ["a"] } }, "gateway.alises", 'did you mean "aliases"?'],
+    [{ gateway: { onDemand: true } }, "gateway.onDemand", 'did you mean "on_demand"?'],
+    [{ gateway: { groups: "gpu" } }, "gateway.groups", 'did you mean "group"?']
   ])("%j", (patch, field, hint) => {
     const found = findings(withPatch(patch as Record<string, unknown>))
     expect(found).toContainEqual({ field, problem: `unknown key "${field.split(".").pop()}"`, hint })

@@ -29,14 +29,18 @@ describe("orch.json", () => {
   })
 
   it("has the defaults when the file says nothing: 127.0.0.1:7433, token", () => {
-    expect(DEFAULT_SETTINGS).toEqual({ http: { listen: { host: "127.0.0.1", port: 7433 }, auth: "token" } })
+    expect(DEFAULT_SETTINGS).toEqual({
+      http: { listen: { host: "127.0.0.1", port: 7433 }, auth: "token" },
+      gateway: { api_keys: [], max_queue: 100, drain_timeout: 60_000, groups: {} }
+    })
     expect(Either.getOrThrow(decodeSettings({}))).toEqual(DEFAULT_SETTINGS)
   })
 
   it.each([
     { given: { http: { lsiten: "127.0.0.1:7433" } }, field: "http.lsiten", problem: 'unknown key "lsiten"', hint: 'did you mean "listen"?' },
     { given: { htp: {} }, field: "htp", problem: 'unknown key "htp"', hint: 'did you mean "http"?' },
-    { given: { gateway: {} }, field: "gateway", problem: 'unknown key "gateway"', hint: "remove it; allowed here: $schema, http" },
+    { given: { gatway: {} }, field: "gatway", problem: 'unknown key "gatway"', hint: 'did you mean "gateway"?' },
+    { given: { zzzzzz: {} }, field: "zzzzzz", problem: 'unknown key "zzzzzz"', hint: "remove it; allowed here: $schema, http, gateway" },
     { given: [], field: "", problem: "must be an object, got []", hint: /^Settings of the home/ },
     { given: { http: null }, field: "http", problem: "must be an object, got null", hint: "The daemon's HTTP API (/api/)" },
     { given: { $schema: 3 }, field: "$schema", problem: "must be a string, got 3", hint: "JSON Schema for editors; ignored by orch" },
@@ -71,6 +75,59 @@ describe("orch.json", () => {
   it("reports every problem at once", () => {
     const findings = findingsOf({ http: { listen: "x", auth: "y", extra: 1 } })
     expect(findings.map((finding) => finding.field).sort()).toEqual(["http.auth", "http.extra", "http.listen"])
+  })
+})
+
+describe("orch.json's gateway section", () => {
+  const defaults = { api_keys: [], max_queue: 100, drain_timeout: 60_000, groups: {} }
+  it.each([
+    { given: { gateway: {} }, gateway: defaults },
+    { given: { gateway: { api_keys: ["sk-local-1", "k2"] } }, gateway: { ...defaults, api_keys: ["sk-local-1", "k2"] } },
+    { given: { gateway: { max_queue: 1 } }, gateway: { ...defaults, max_queue: 1 } },
+    { given: { gateway: { max_queue: 100_000 } }, gateway: { ...defaults, max_queue: 100_000 } },
+    { given: { gateway: { drain_timeout: 0 } }, gateway: { ...defaults, drain_timeout: 0 } },
+    { given: { gateway: { drain_timeout: "1h" } }, gateway: { ...defaults, drain_timeout: 3_600_000 } },
+    { given: { gateway: { groups: { gpu0: {}, "cpu_big-2": { exclusive: false } } } }, gateway: { ...defaults, groups: { gpu0: { exclusive: true }, "cpu_big-2": { exclusive: false } } } }
+  ])("reads $given", ({ given, gateway }) => {
+    expect(Either.getOrThrow(decodeSettings(given)).gateway).toEqual(gateway)
+  })
+
+  const GROUP_NAME = 'is not a valid group name: use lowercase letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters'
+  it.each([
+    { given: { gateway: { api_keys: "sk-secret-1" } }, field: "gateway.api_keys", problem: "must be a list of keys (the value is not shown)" },
+    { given: { gateway: { api_keys: ["ok", ""] } }, field: "gateway.api_keys[1]", problem: "must be a non-empty string without spaces or control characters (the value is not shown)" },
+    { given: { gateway: { api_keys: ["sk secret-2"] } }, field: "gateway.api_keys[0]", problem: "must be a non-empty string without spaces or control characters (the value is not shown)" },
+    { given: { gateway: { api_keys: [42] } }, field: "gateway.api_keys[0]", problem: "must be a non-empty string without spaces or control characters (the value is not shown)" },
+    { given: { gateway: { max_queue: 0 } }, field: "gateway.max_queue", problem: "must be a whole number from 1 to 100000, got 0" },
+    { given: { gateway: { max_queue: 100_001 } }, field: "gateway.max_queue", problem: "must be a whole number from 1 to 100000, got 100001" },
+    { given: { gateway: { max_queue: 2.5 } }, field: "gateway.max_queue", problem: "must be a whole number from 1 to 100000, got 2.5" },
+    { given: { gateway: { drain_timeout: "2h" } }, field: "gateway.drain_timeout", problem: 'must be at most 1h, got "2h"' },
+    { given: { gateway: { drain_timeout: "later" } }, field: "gateway.drain_timeout", problem: '"later" is not a duration (stuck at "later")' },
+    { given: { gateway: { groups: [] } }, field: "gateway.groups", problem: "must be an object, got []" },
+    { given: { gateway: { groups: { GPU: {} } } }, field: "gateway.groups.GPU", problem: `"GPU" ${GROUP_NAME}` },
+    { given: { gateway: { groups: { "a b": {} } } }, field: 'gateway.groups["a b"]', problem: `"a b" ${GROUP_NAME}` },
+    { given: { gateway: { groups: { gpu: { exclusive: "yes" } } } }, field: "gateway.groups.gpu.exclusive", problem: 'must be true or false, got "yes"' },
+    { given: { gateway: { groups: { gpu: null } } }, field: "gateway.groups.gpu", problem: "must be an object, got null" }
+  ])("refuses $given: $field $problem", ({ given, field, problem }) => {
+    const findings = findingsOf(given)
+    expect(findings.map((finding) => [finding.field, finding.problem])).toEqual([[field, problem]])
+    expect(findings[0]!.hint).not.toBe("")
+  })
+
+  it.each([
+    [{ gateway: { apikeys: [] } }, "gateway.apikeys", 'did you mean "api_keys"?'],
+    [{ gateway: { maxQueue: 5 } }, "gateway.maxQueue", 'did you mean "max_queue"?'],
+    [{ gateway: { drain_timout: 5 } }, "gateway.drain_timout", 'did you mean "drain_timeout"?'],
+    [{ gateway: { group: {} } }, "gateway.group", 'did you mean "groups"?'],
+    [{ gateway: { groups: { gpu: { exclusiv: true } } } }, "gateway.groups.gpu.exclusiv", 'did you mean "exclusive"?']
+  ])("guesses the key meant by %j", (given, field, hint) => {
+    expect(findingsOf(given)).toEqual([{ field, problem: `unknown key "${field.split(".").pop()}"`, hint }])
+  })
+
+  it("never shows an API key back", () => {
+    const findings = findingsOf({ gateway: { api_keys: "sk-secret-1 x", groups: { gpu: { exclusive: 1 } } } })
+    expect(findings).toHaveLength(2)
+    expect(JSON.stringify(findings)).not.toContain("sk-secret")
   })
 })
 

@@ -5,7 +5,6 @@ import { autostartProblems } from "../../../app/autostart.js"
 import { findingsJson } from "../../../app/json.js"
 import type { LintJson } from "../../../app/shapes.js"
 import { instancesDir } from "../../../config/home.js"
-import { settingsProblems } from "../../../config/settings.js"
 import { lintHome } from "../../../config/validate.js"
 import { ExitCode } from "../../errors.js"
 import { homeFrom, homeOption, jsonOption } from "../../options.js"
@@ -17,7 +16,7 @@ export const configLint = Command.make("lint", { home: homeOption, json: jsonOpt
   Effect.gen(function* () {
     const home = homeFrom(options.home)
     const linted = yield* lintHome(home)
-    const findings = [...linted.findings, ...(yield* autostartProblems(home)), ...(yield* settingsProblems(home))]
+    const findings = [...linted.findings, ...(yield* autostartProblems(home))]
     const names = linted.instances.flatMap((checked) => (checked.instance === undefined ? [] : [checked.instance]))
     const valid = findings.length === 0
     if (options.json) {
@@ -38,6 +37,6 @@ export const configLint = Command.make("lint", { home: homeOption, json: jsonOpt
   })
 ).pipe(
   Command.withDescription(
-    "Check every instance of the home, that no two share a port, and autostart.json and orch.json; exit 1 on any problem"
+    "Check every instance of the home, that no two share a port or a gateway alias, that each gateway.group is in orch.json, and autostart.json and orch.json; exit 1 on any problem"
   )
 )
