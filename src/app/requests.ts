@@ -47,5 +47,5 @@ export const request = (home: string, events: ReadonlyArray<{ readonly instance:
   })
 
 /** What asking for a start records, as the decider says (the config if new or changed, then the request). */
-export const startEvents = (state: State, checked: Checked, by: Requester, now: number): ReadonlyArray<Decided> =>
-  decide(state, { _tag: "Up", instance: checked.name, config: checked.raw, hash: checked.hash, by }, now)
+export const startEvents = (state: State, checked: Checked, by: Requester, now: number, reason?: "on_demand" | "swap"): ReadonlyArray<Decided> =>
+  decide(state, { _tag: "Up", instance: checked.name, config: checked.raw, hash: checked.hash, by, ...(reason === undefined ? {} : { reason }) }, now)

@@ -1,4 +1,4 @@
-import type { Event, Requester } from "./events.js"
+import type { Event, EventOf, Requester } from "./events.js"
 import { howItEnded } from "./ending.js"
 import { configErrorIn, plainLine } from "./failed-start.js"
 import { type State, newInstance } from "./instances.js"
@@ -7,8 +7,15 @@ import { decideRestart, reconcile } from "./supervise.js"
 /** What the decider is told: a request (a command), or what the daemon saw or its clock brought. */
 export type Input =
   /** `up`: its config as checked and written, and the hash of that. */
-  | { readonly _tag: "Up"; readonly instance: string; readonly config: Readonly<Record<string, unknown>>; readonly hash: string; readonly by: Requester }
-  | { readonly _tag: "Down"; readonly instance: string; readonly by: Requester }
+  | {
+    readonly _tag: "Up"
+    readonly instance: string
+    readonly config: Readonly<Record<string, unknown>>
+    readonly hash: string
+    readonly by: Requester
+    readonly reason?: EventOf<"StartRequested">["reason"]
+  }
+  | { readonly _tag: "Down"; readonly instance: string; readonly by: Requester; readonly reason?: EventOf<"StopRequested">["reason"] }
   | { readonly _tag: "Restart"; readonly instance: string; readonly by: Requester }
   /**
    * Its server ended by itself. `uptime_ms`: null when the daemon did not start it (adopted).
@@ -53,11 +60,11 @@ const decideEvents = (state: State, input: Input, now: number): ReadonlyArray<Ev
       return [
         ...(changed ? [{ _tag: "ConfigApplied", config: input.config, hash: input.hash } as const] : []),
         // A running server with a changed config is restarted to take it, as docker compose recreates.
-        changed && running ? { _tag: "RestartRequested", by: input.by } : { _tag: "StartRequested", by: input.by }
+        changed && running ? { _tag: "RestartRequested", by: input.by } : { _tag: "StartRequested", by: input.by, ...(input.reason === undefined ? {} : { reason: input.reason }) }
       ]
     }
     case "Down":
-      return [{ _tag: "StopRequested", by: input.by }]
+      return [{ _tag: "StopRequested", by: input.by, ...(input.reason === undefined ? {} : { reason: input.reason }) }]
     case "Restart":
       return [{ _tag: "RestartRequested", by: input.by }]
     case "Exited": {

@@ -6,7 +6,7 @@ import { Schema } from "effect"
  * Never change what a type means: add a version and an upcaster (upcast.ts).
  */
 
-const Requester = Schema.Literal("cli", "api", "autostart")
+const Requester = Schema.Literal("cli", "api", "autostart", "gateway")
 export type Requester = typeof Requester.Type
 
 const Pid = Schema.Int.pipe(Schema.positive())
@@ -19,8 +19,16 @@ export const ConfigApplied = Schema.TaggedStruct("ConfigApplied", {
   config: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   hash: Schema.String
 })
-export const StartRequested = Schema.TaggedStruct("StartRequested", { by: Requester })
-export const StopRequested = Schema.TaggedStruct("StopRequested", { by: Requester })
+/** Why the gateway asked (src/domain/gateway.ts): a request for a model not running, or an exclusive group's swap. */
+export const StartRequested = Schema.TaggedStruct("StartRequested", {
+  by: Requester,
+  reason: Schema.optionalWith(Schema.Literal("on_demand", "swap"), { exact: true })
+})
+/** Why the gateway asked: its ttl passed with no request, or another member of its exclusive group needs the device. */
+export const StopRequested = Schema.TaggedStruct("StopRequested", {
+  by: Requester,
+  reason: Schema.optionalWith(Schema.Literal("idle", "swap"), { exact: true })
+})
 export const RestartRequested = Schema.TaggedStruct("RestartRequested", { by: Requester })
 
 export const ProcessSpawned = Schema.TaggedStruct("ProcessSpawned", {
@@ -74,6 +82,28 @@ export const RestartScheduled = Schema.TaggedStruct("RestartScheduled", {
   reason: Schema.Literal("exited", "unhealthy", "failed_start")
 })
 export type RestartReason = typeof RestartScheduled.fields.reason.Type
+// ---- the gateway ---------------------------------------------------------------------------
+
+/**
+ * A request the gateway passed to an instance, as it ended: never its text. `status` 0: no answer
+ * came (the client left first, or the server ended before answering). `queued_ms`: the wait for a
+ * start or a swap before it was sent. Tokens and timings are the server's own `usage`/`timings`,
+ * read as the answer passed; null when it said none.
+ */
+export const RequestServed = Schema.TaggedStruct("RequestServed", {
+  endpoint: Schema.String,
+  status: Schema.Int.pipe(Schema.between(0, 999)),
+  streamed: Schema.Boolean,
+  duration_ms: Millis,
+  queued_ms: Millis,
+  ttft_ms: Schema.NullOr(Millis),
+  prompt_tokens: Schema.NullOr(Schema.Int.pipe(Schema.nonNegative())),
+  completion_tokens: Schema.NullOr(Schema.Int.pipe(Schema.nonNegative())),
+  tokens_per_second: Schema.NullOr(Schema.Number.pipe(Schema.nonNegative())),
+  /** What went wrong, when something did: the client left, the server ended mid-answer. */
+  error: Schema.optionalWith(Schema.String, { exact: true })
+})
+
 export const RestartGaveUp = Schema.TaggedStruct("RestartGaveUp", { attempts: Schema.Int.pipe(Schema.nonNegative()) })
 
 // ---- the daemon and the journal ----------------------------------------------------------
@@ -122,6 +152,7 @@ export const Event = Schema.Union(
   HealthProbed,
   RestartScheduled,
   RestartGaveUp,
+  RequestServed,
   DaemonStarted,
   DaemonStopped,
   ApiListening,
@@ -149,6 +180,7 @@ export const EVENT_VERSIONS: { readonly [T in EventType]: number } = {
   HealthProbed: 1,
   RestartScheduled: 1,
   RestartGaveUp: 1,
+  RequestServed: 1,
   DaemonStarted: 1,
   DaemonStopped: 1,
   ApiListening: 1,

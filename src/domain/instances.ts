@@ -11,13 +11,18 @@ import { type Envelope, type Event, type EventOf, type RestartReason, spelledOut
  * Bump FOLD_VERSION whenever the shape or the meaning of this state changes: snapshots made
  * by another version are then ignored and rebuilt instead of trusted.
  */
-export const FOLD_VERSION = 6
+export const FOLD_VERSION = 7
 
 export type Status = "stopped" | "starting" | "running" | "stopping" | "backoff" | "failed"
 export type Health = "unknown" | "loading" | "healthy" | "unhealthy" | "error"
 
 /** A probe as the event says it, and when. */
 export interface Probe extends Omit<EventOf<"HealthProbed">, "_tag"> {
+  readonly at: number
+}
+
+/** A request the gateway served, as the event says it, and when it ended. */
+export interface Served extends Omit<EventOf<"RequestServed">, "_tag"> {
   readonly at: number
 }
 
@@ -64,6 +69,8 @@ export interface InstanceState {
   readonly start_failed_at: number | null
   readonly probes: ReadonlyArray<Probe>
   readonly restarts: ReadonlyArray<Restart>
+  /** The newest requests the gateway served it (RING of them). */
+  readonly served: ReadonlyArray<Served>
   /** A start was asked for and no process has come of it yet. */
   readonly start_pending: boolean
   /** A restart was asked for while a process ran: it is stopped first. */
@@ -122,6 +129,7 @@ export const newInstance = (name: string): InstanceState => ({
   start_failed_at: null,
   probes: [],
   restarts: [],
+  served: [],
   start_pending: false,
   restart_pending: false,
   restart_policy: defaults.restart_policy,
@@ -303,6 +311,10 @@ const evolveInstance = (instance: InstanceState, event: Event, at: number): Inst
     }
     case "RestartGaveUp":
       return { ...instance, status: "failed", next_restart: null, last_error: `gave up after ${event.attempts} restarts` }
+    case "RequestServed": {
+      const { _tag, ...served } = event
+      return { ...instance, served: ring(instance.served, { ...served, at }) }
+    }
     case "LogRotated":
       return instance
     case "DaemonStarted":

@@ -51,6 +51,7 @@ export const TRANSITIONS: { readonly [T in EventType]: Moves } = {
   // Without a server it waits (backoff); with one (unhealthy) it runs until the daemon stops it.
   RestartScheduled: { stopped: ["backoff", "stopped"], starting: ["starting"], running: ["running"] },
   RestartGaveUp: { stopped: ["failed"], starting: ["failed"], running: ["failed"] },
+  RequestServed: stays,
   LogRotated: stays,
   DaemonStarted: stays,
   DaemonStopped: stays,

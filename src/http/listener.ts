@@ -1,20 +1,23 @@
 import * as http from "node:http"
 import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Context, Effect, Either, Layer } from "effect"
+import { Context, Effect, Either, Layer, PubSub, Queue, Runtime, Schedule } from "effect"
 import { readSettings } from "../config/settings.js"
 import { hostPort } from "../domain/address.js"
 import { oneLine } from "../domain/findings.js"
-import { DEFAULT_LISTEN, listenAddress } from "../domain/settings.js"
+import { DEFAULT_LISTEN, listenAddress, type Settings } from "../domain/settings.js"
 import { ensureApiToken } from "../runtime/api-token.js"
 import { DaemonState } from "../runtime/daemon-state.js"
 import { beat } from "../runtime/feed.js"
 import { Api } from "./api.js"
-import { AuthorizedLive, type Guard, guarded } from "./auth.js"
+import { AuthorizedLive, allowedHosts, type Guard, guarded } from "./auth.js"
 import { ConsoleLive } from "./console.js"
 import { directStreams } from "./direct-stream.js"
 import { EventHub, makeEventHub } from "./event-hub.js"
 import { EventsLive } from "./events.js"
+import { makeAdmission } from "./gateway/admission.js"
+import { makeGateway } from "./gateway/handler.js"
+import { makeRouteTable } from "./gateway/routes.js"
 import { InstancesLive } from "./instances.js"
 import { DaemonHealthLive, MachineLive } from "./machine.js"
 import { RoutesLive } from "./routes.js"
@@ -46,6 +49,47 @@ const serve = (guard: Guard, hub: EventHub["Type"], server: Context.Context<Laye
     Layer.provide(AuthorizedLive(guard)),
     Layer.provide(Layer.succeedContext(server))
   )
+
+/** How often the gateway looks for servers idle past their ttl. */
+const IDLE_LOOK_MS = 1_000
+
+/**
+ * The gateway (src/http/gateway/), for as long as the listener lasts: it looks again at every
+ * chunk the daemon folds (a server ready, a server gone), and stops the idle once a second.
+ */
+const startGateway = (daemon: DaemonState["Type"], settings: Settings["gateway"], hosts: ReadonlySet<string>) =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.runtime<never>()
+    const table = yield* Effect.acquireRelease(Effect.sync(() => makeRouteTable(daemon.home)), (table) => Effect.sync(() => table.close()))
+    const admission = makeAdmission(
+      { state: () => daemon.folded.state, record: (decided) => Runtime.runPromise(runtime)(daemon.recordDecided(decided)), home: daemon.home },
+      table,
+      settings,
+      (instance, seconds) => daemon.metrics.observeColdStart(instance, seconds)
+    )
+    const changes = yield* PubSub.subscribe(daemon.feed)
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Queue.take(changes), Effect.sync(() => admission.changed()))))
+    yield* Effect.forkScoped(
+      Effect.repeat(
+        Effect.catchAllCause(Effect.promise(() => admission.stopIdle()), (cause) => Effect.logError("gateway: looking for idle servers failed", cause)),
+        Schedule.spaced(IDLE_LOOK_MS)
+      )
+    )
+    daemon.metrics.gatewayQueue(() => admission.queued())
+    return yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        makeGateway({
+          state: () => daemon.folded.state,
+          table,
+          admission,
+          settings,
+          hosts,
+          served: (instance, event) => void Runtime.runFork(runtime)(daemon.recordServed(instance, event))
+        })
+      ),
+      (gateway) => Effect.promise(() => gateway.close())
+    )
+  })
 
 /**
  * The daemon's HTTP listener (DESIGN.md §9), started after the journal, on orch.json's
@@ -87,12 +131,13 @@ export const ListenerLive = Layer.scopedDiscard(
     const guard = { token: token.right, host: listen.host, port }
     const hub = yield* Effect.orDie(makeEventHub(daemon.journal, daemon.feed))
     yield* Layer.buildWithScope(serve(guard, hub, built.right).pipe(Layer.provide(Layer.succeed(DaemonState, daemon))), scope)
-    // Event streams the API would serve are answered first, without Effect's server (direct-stream.ts).
+    const gateway = yield* startGateway(daemon, settings.right.gateway, allowedHosts(guard))
+    // The gateway and the event streams are answered first, without Effect's server (direct-stream.ts).
     const direct = directStreams(guard, hub)
     const viaApi = node.listeners("request") as Array<(request: http.IncomingMessage, response: http.ServerResponse) => void>
     node.removeAllListeners("request")
     node.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
-      if (!direct(request, response)) for (const listener of viaApi) listener(request, response)
+      if (!gateway.handle(request, response) && !direct(request, response)) for (const listener of viaApi) listener(request, response)
     })
     // One heartbeat for every event stream, on the feed they already wait on.
     yield* beat(daemon.feed, HEARTBEAT_MS)

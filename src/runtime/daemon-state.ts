@@ -74,6 +74,7 @@ const make = (home: string, version: string) =>
       recordDecided,
       decideNow,
       recordProbe: writer.add,
+      recordServed: writer.addServed,
       /** Supervisor passes and looks for orphans: one at a time. */
       onePass: yield* Effect.makeSemaphore(1),
       /** How the daemon ends: its tail ends, which it does only by failing (a journal replaced under it, a damaged row). */

@@ -38,6 +38,10 @@ const HEALTHS = Object.keys({ unknown: 0, loading: 0, healthy: 0, unhealthy: 0, 
 
 /** A probe answers in a millisecond when all is well, and is cut off by its timeout (seconds). */
 const PROBE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+/** A request: an embedding or a token count in milliseconds, a long generation in minutes. */
+const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
+/** Loading a model: seconds for a small one, minutes for a large one from a slow disk. */
+const COLD_START_BUCKETS = [0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600]
 /** A SQLite append in WAL mode: a fraction of a millisecond, unless the disk stalls. */
 const APPEND_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
 
@@ -110,6 +114,46 @@ export const makeMetrics = () => {
     registers: [registry]
   })
 
+  const requests = new Counter({
+    name: "orch_gateway_requests_total",
+    help: "Requests the gateway passed to the instance, by the HTTP status of its answer (0: none came, the client left first)",
+    labelNames: [...PER_INSTANCE, "status"],
+    registers: [registry]
+  })
+  const requestDuration = new Histogram({
+    name: "orch_gateway_request_duration_seconds",
+    help: "How long the gateway's requests took, from arrival to the answer's end (waits for a start or a swap included)",
+    labelNames: PER_INSTANCE,
+    buckets: REQUEST_BUCKETS,
+    registers: [registry]
+  })
+  const firstToken = new Histogram({
+    name: "orch_gateway_time_to_first_token_seconds",
+    help: "For streamed answers: from the request's arrival at the server to its first generated token",
+    labelNames: PER_INSTANCE,
+    buckets: REQUEST_BUCKETS,
+    registers: [registry]
+  })
+  const promptTokens = new Counter({ name: "orch_gateway_prompt_tokens_total", help: "Prompt tokens the instance's answers reported", labelNames: PER_INSTANCE, registers: [registry] })
+  const completionTokens = new Counter({ name: "orch_gateway_completion_tokens_total", help: "Generated tokens the instance's answers reported", labelNames: PER_INSTANCE, registers: [registry] })
+  const coldStarts = new Histogram({
+    name: "orch_gateway_cold_start_seconds",
+    help: "From a request for a stopped instance to its server ready (start on demand or swap)",
+    labelNames: PER_INSTANCE,
+    buckets: COLD_START_BUCKETS,
+    registers: [registry]
+  })
+  const swaps = new Counter({
+    name: "orch_gateway_swaps_total",
+    help: "Starts of the instance that took its exclusive group's device from another member",
+    labelNames: PER_INSTANCE,
+    registers: [registry]
+  })
+  let queued: () => number = () => 0
+  new Gauge({ name: "orch_gateway_queue_depth", help: "Requests waiting for a model to start or be swapped in", registers: [registry], collect() { this.set(queued()) } })
+  /** The statuses each instance's request counter has a series for, to remove them with it. */
+  const statuses = new Map<string, Set<string>>()
+
   /**
    * The labels the counted series of each instance carry. Zeroed when first seen, so that a
    * counter exists (at 0) before its first increase and rate() sees that increase.
@@ -120,6 +164,9 @@ export const makeMetrics = () => {
     spawnFailures.remove(labels)
     for (const result of ProbeResult.literals) probes.remove({ ...labels, result })
     probeDuration.remove(labels)
+    for (const status of statuses.get(name) ?? []) requests.remove({ ...labels, status })
+    statuses.delete(name)
+    for (const metric of [requestDuration, firstToken, promptTokens, completionTokens, coldStarts, swaps]) metric.remove(labels)
   }
   const seriesOf = (instance: InstanceState): Labels => {
     const labels = labelsOf(instance)
@@ -130,6 +177,8 @@ export const makeMetrics = () => {
     spawnFailures.inc(labels, 0)
     for (const result of ProbeResult.literals) probes.inc({ ...labels, result }, 0)
     probeDuration.zero(labels)
+    for (const metric of [requestDuration, firstToken, coldStarts]) metric.zero(labels)
+    for (const metric of [promptTokens, completionTokens, swaps]) metric.inc(labels, 0)
     return labels
   }
 
@@ -167,8 +216,27 @@ export const makeMetrics = () => {
           const labels = seriesOf(instance)
           probes.inc({ ...labels, result: event.result })
           probeDuration.observe(labels, event.latency_ms / 1000)
+        } else if (event._tag === "RequestServed") {
+          const labels = seriesOf(instance)
+          const status = String(event.status)
+          const seen = statuses.get(instance.name) ?? new Set()
+          statuses.set(instance.name, seen.add(status))
+          requests.inc({ ...labels, status })
+          requestDuration.observe(labels, event.duration_ms / 1000)
+          if (event.ttft_ms !== null) firstToken.observe(labels, event.ttft_ms / 1000)
+          if (event.prompt_tokens !== null) promptTokens.inc(labels, event.prompt_tokens)
+          if (event.completion_tokens !== null) completionTokens.inc(labels, event.completion_tokens)
+        } else if (event._tag === "StartRequested" && event.reason === "swap") {
+          swaps.inc(seriesOf(instance))
         }
       }
+    },
+    observeColdStart(instance: InstanceState, seconds: number): void {
+      coldStarts.observe(seriesOf(instance), seconds)
+    },
+    /** Where the queue depth is read from at each scrape: the gateway's. */
+    gatewayQueue(depth: () => number): void {
+      queued = depth
     },
     observeAppend(seconds: number): void {
       appendDuration.observe(seconds)

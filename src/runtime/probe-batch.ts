@@ -24,14 +24,21 @@ export const makeProbeBatch = <E>(commit: (events: ReadonlyArray<NewEvent>) => E
       return commit(batch)
     })
     yield* Effect.addFinalizer(() => Effect.ignore(flush))
+    const flushSoon = Effect.forkDaemon(Effect.ignore(Effect.delay(flush, PROBE_BATCH_MS)))
     const add = (instance: string, event: EventOf<"HealthProbed">) =>
       Effect.gen(function* () {
         waiting.push({ instance, event, at: yield* Clock.currentTimeMillis })
         const before = last.get(instance)
         last.set(instance, event.result)
         if (before !== undefined && before !== event.result) yield* Effect.ignore(flush)
-        else if (waiting.length === 1) yield* Effect.forkDaemon(Effect.ignore(Effect.delay(flush, PROBE_BATCH_MS)))
+        else if (waiting.length === 1) yield* flushSoon
+      })
+    /** Requests the gateway served: traffic like probes, committed with them, never news on its own. */
+    const addServed = (instance: string, event: EventOf<"RequestServed">) =>
+      Effect.gen(function* () {
+        waiting.push({ instance, event, at: yield* Clock.currentTimeMillis })
+        if (waiting.length === 1) yield* flushSoon
       })
     const append = (events: ReadonlyArray<NewEvent>) => Effect.zipRight(flush, commit(events))
-    return { add, append }
+    return { add, addServed, append }
   })

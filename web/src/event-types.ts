@@ -19,6 +19,7 @@ const TYPES: { readonly [T in EventType]: true } = {
   HealthProbed: true,
   RestartScheduled: true,
   RestartGaveUp: true,
+  RequestServed: true,
   DaemonStarted: true,
   DaemonStopped: true,
   ApiListening: true,

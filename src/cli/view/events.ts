@@ -13,6 +13,7 @@ export const summary = (event: Event): string => {
       return `config ${event.hash.slice(0, 12)}`
     case "StartRequested":
     case "StopRequested":
+      return `by ${event.by}${event.reason === undefined ? "" : ` (${event.reason.replace("_", " ")})`}`
     case "RestartRequested":
       return `by ${event.by}`
     case "ProcessSpawned":
@@ -33,6 +34,11 @@ export const summary = (event: Event): string => {
       return `attempt ${event.attempt} in ${formatDuration(event.delay_ms)} (${event.reason})`
     case "RestartGaveUp":
       return `gave up after ${event.attempts} attempts`
+    case "RequestServed": {
+      const tokens = event.completion_tokens === null ? "" : `, ${event.completion_tokens} tokens${event.tokens_per_second === null ? "" : ` at ${event.tokens_per_second.toFixed(1)}/s`}`
+      const waited = event.queued_ms > 0 ? `, waited ${event.queued_ms} ms` : ""
+      return `${event.endpoint} ${event.status === 0 ? "no answer" : event.status} in ${event.duration_ms} ms${event.ttft_ms === null ? "" : ` (first token ${event.ttft_ms} ms)`}${tokens}${waited}${event.error === undefined ? "" : `: ${event.error}`}`
+    }
     case "DaemonStarted":
       return `pid ${event.pid}, orch ${event.version}`
     case "DaemonStopped":

@@ -1,0 +1,66 @@
+/**
+ * What a llama-server answer says of its own work (`usage`, `timings`), read from the answer as it
+ * passes through the gateway: never by holding the body. The gateway keeps the last TAIL_CHARS of
+ * what passed, since both objects come at the end (of a JSON body, or in a stream's last chunks),
+ * and reads them from there when the answer ends.
+ */
+export const TAIL_CHARS = 16_384
+
+/** The tail after `chunk` passed: at most TAIL_CHARS, so it costs the same for any answer. */
+export const keepTail = (tail: string, chunk: string): string => {
+  const joined = chunk.length >= TAIL_CHARS ? chunk : tail + chunk
+  return joined.length > TAIL_CHARS ? joined.slice(joined.length - TAIL_CHARS) : joined
+}
+
+/** Whether a piece of a streamed answer carries generated text (not the role-only first chunk). */
+export const carriesToken = (chunk: string): boolean => /"(content|text)"\s*:\s*"[^"]/.test(chunk)
+
+/** The object written after the last `"key":` in `text`, if it is whole and parses. */
+const lastObject = (text: string, key: string): Record<string, unknown> | undefined => {
+  const at = text.lastIndexOf(`"${key}"`)
+  if (at < 0) return undefined
+  const open = text.indexOf("{", at)
+  if (open < 0 || text.slice(at + key.length + 2, open).trim() !== ":") return undefined
+  let depth = 0
+  let quoted = false
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]
+    if (quoted) {
+      if (c === "\\") i++
+      else if (c === '"') quoted = false
+    } else if (c === '"') quoted = true
+    else if (c === "{") depth++
+    else if (c === "}" && --depth === 0) {
+      try {
+        const value: unknown = JSON.parse(text.slice(open, i + 1))
+        return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined
+      } catch {
+        return undefined
+      }
+    }
+  }
+  return undefined
+}
+
+const count = (value: unknown): number | null => (typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : null)
+const rate = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.round(value * 100) / 100 : null)
+
+export interface Usage {
+  readonly prompt_tokens: number | null
+  readonly completion_tokens: number | null
+  readonly tokens_per_second: number | null
+}
+
+/**
+ * Tokens and speed from an answer's tail: OpenAI's `usage` where the server sent one, else
+ * llama.cpp's `timings` (prompt_n, predicted_n), which also give the generation speed.
+ */
+export const usageOf = (tail: string): Usage => {
+  const usage = lastObject(tail, "usage")
+  const timings = lastObject(tail, "timings")
+  return {
+    prompt_tokens: count(usage?.prompt_tokens) ?? count(timings?.prompt_n),
+    completion_tokens: count(usage?.completion_tokens) ?? count(timings?.predicted_n),
+    tokens_per_second: rate(timings?.predicted_per_second)
+  }
+}
