@@ -77,6 +77,17 @@ const showApi = async () => {
   process.stdout.write(`${metrics.split("\n").filter((line) => line.startsWith("orch_instance_restarts_total")).join("\n")}\n`)
 }
 
+/** One chat completion through the gateway on the same listener, as an OpenAI client sends it. */
+const showGateway = async () => {
+  const found = orch(["api", "--json"], { quiet: true })
+  if (found.status !== 0) return
+  const origin = new URL(JSON.parse(found.stdout).url).origin
+  const body = JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }], max_tokens: 8 })
+  process.stdout.write(`\n$ curl ${origin}/v1/chat/completions -d '${body}'\n`)
+  const answer = await (await fetch(`${origin}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body })).json()
+  process.stdout.write(`${answer.choices?.[0]?.message?.content ?? JSON.stringify(answer)}\n`)
+}
+
 try {
   say(`a temporary home: ${home} (watch it live from another terminal: node dist/orch.cjs dashboard --home ${home})`)
   if (real !== undefined) say(`demo-chat is ${real.binary} with ${real.model}`)
@@ -114,6 +125,9 @@ try {
   say("the same, from the daemon's HTTP API (docs at the URL `orch api` prints)")
   orch(["api"])
   await showApi()
+  say("the OpenAI-compatible gateway on the same address: the model is demo-chat's alias gpt-4o-mini, and the request is journaled (never its text)")
+  await showGateway()
+  orch(["events", "--type", "RequestServed"])
   orch(["describe", "demo-flaky"])
   orch(["logs", "demo-flaky", "--stderr", "--tail", "5"])
   orch(["events", "--instance", "demo-flaky", "--type", "ProcessSpawned,ProcessExited,ProcessLost,RestartScheduled,RestartGaveUp"])

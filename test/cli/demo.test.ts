@@ -13,6 +13,7 @@ describe("npm run demo (the README's first command)", () => {
     expect(out).toMatch(/RestartScheduled +attempt 2 in 2s \(exited\)/)
     expect(out).toMatch(/RestartGaveUp +gave up after 3 attempts/)
     expect(out).toMatch(/│ demo-chat +│ \d+ +│ 28081 +│ cpu/)
+    expect(out).toMatch(/demo-chat +RequestServed +\/v1\/chat\/completions 200 in \d+ ms/)
     expectCleanedUp(out)
   }, 180_000)
 

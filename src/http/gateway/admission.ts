@@ -54,6 +54,8 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
   /** Asks recorded and not yet folded (the seq that will show them): until then the state is behind. */
   const asked = new Map<string, number>()
   const looks = new Set<() => void>()
+  /** Starts asked for and not yet seen ready: when each was asked, for the cold-start histogram. */
+  const coldSince = new Map<string, number>()
   let waiting = 0
 
   const instanceOf = (name: string) => daemon.state().instances[name]
@@ -116,10 +118,13 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
     return instance !== undefined && !pending(name) && instance.desired === "up" && instance.pid !== null && instance.health === "healthy" && instance.status === "running" && !instance.restart_pending
   }
 
-  /** Waits until the server is ready or never will be (or the client goes), bounded by its load time. */
-  const waitReady = async (name: string, since: number, signal: AbortSignal): Promise<Admitted | undefined> => {
+  /**
+   * Waits until the server is ready or never will be (or the client goes), bounded by its load
+   * time. `queued`: the request is not counted as waiting already (a group's queue counts its own).
+   */
+  const waitReady = async (name: string, since: number, signal: AbortSignal, queued: boolean): Promise<Admitted | undefined> => {
     const bound = waitBound(instanceOf(name), Date.now(), 0) + SLACK_MS
-    waiting++
+    if (!queued) waiting++
     try {
       const result = await until(() => {
         if (pending(name)) return undefined
@@ -130,12 +135,12 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
       if (result === "timeout") return { ok: false, status: 503, message: `${name} was not ready after ${Math.round(bound / 1000)} s (\`orch describe ${name}\` says where it is)` }
       return result.ok ? undefined : { ok: false, status: 503, message: result.message }
     } finally {
-      waiting--
+      if (!queued) waiting--
     }
   }
 
   /** Brings `name` up (starting it if need be) and waits for it; undefined when it is ready. */
-  const bringUp = async (route: Routed, since: number, signal: AbortSignal, reason: "on_demand" | "swap"): Promise<Admitted | undefined> => {
+  const bringUp = async (route: Routed, since: number, signal: AbortSignal, reason: "on_demand" | "swap", queued: boolean): Promise<Admitted | undefined> => {
     const name = route.name
     // An ask of ours not yet folded (an idle stop, say) is seen first: a start then follows it.
     if ((await until(() => (pending(name) ? undefined : true), STOP_WAIT_MS, signal)) === "gone") return { ok: false, status: 0, message: "the client left while it waited" }
@@ -143,15 +148,19 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
     const now = readiness(route, instance)
     if (ready(name)) return undefined
     if (now._tag === "Refuse" && route.gateway.group === undefined) return { ok: false, status: 503, message: now.message }
-    const cold = instance?.pid == null
     if (!pending(name) && (now._tag === "Start" || now._tag === "Refuse")) {
+      const asked = Date.now()
       const problem = await askStart(name, reason)
       if (problem !== undefined) return { ok: false, status: 503, message: problem }
+      coldSince.set(name, asked)
     }
-    const failed = await waitReady(name, since, signal)
-    if (failed === undefined && cold) {
+    const failed = await waitReady(name, since, signal, queued)
+    const asked = coldSince.get(name)
+    // Once per start, by whichever request sees it ready first.
+    if (failed === undefined && asked !== undefined) {
+      coldSince.delete(name)
       const became = instanceOf(name)
-      if (became !== undefined) onColdStart(became, (Date.now() - since) / 1000)
+      if (became !== undefined) onColdStart(became, (Date.now() - asked) / 1000)
     }
     return failed
   }
@@ -191,7 +200,7 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
             const stopped = await until(() => (others.every((name) => !pending(name)) && allStopped(others, daemon.state().instances) ? true : undefined), STOP_WAIT_MS, never)
             if (stopped === "timeout") failed = { ok: false, status: 503, message: `${others.join(", ")} did not stop in ${STOP_WAIT_MS / 1000} s to make room for ${target}` }
           }
-          failed ??= await bringUp(route, line.queue[0]!.since, never, others.length > 0 ? "swap" : "on_demand")
+          failed ??= await bringUp(route, line.queue[0]!.since, never, others.length > 0 ? "swap" : "on_demand", true)
         }
         const served = line.queue.filter((queued) => queued.name === target)
         line.queue = line.queue.filter((queued) => queued.name !== target)
@@ -257,7 +266,7 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
         return admitted(since)
       }
       if (waiting >= settings.max_queue) return queueFull()
-      const failed = await bringUp(route, since, signal, "on_demand")
+      const failed = await bringUp(route, since, signal, "on_demand", false)
       if (failed !== undefined) return failed
       begin(name)
       return admitted(since)

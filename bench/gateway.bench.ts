@@ -1,0 +1,182 @@
+/**
+ * Issue 19's figures for the OpenAI-compatible gateway, each beside a direct connection to the
+ * same simulated llama-server in the same run (undici, kept-alive connections, 127.0.0.1):
+ *
+ * 1. Added latency of a small non-streaming chat completion (max_tokens 1): GW_REQUESTS requests
+ *    one at a time, in alternating blocks of 100 direct / 100 through the gateway; p50 and p99 of
+ *    each, and the difference. The daemon's CPU per 1,000 requests through the gateway.
+ * 2. Streaming: one stream of GW_TOKENS tokens as fast as the server makes them, chunks per
+ *    second through the gateway vs direct; then GW_STREAMS concurrent streams through the
+ *    gateway, each checked complete and in order (its text equal to the direct answer's).
+ * 3. Cold start: a request for a stopped on-demand instance → its first byte, minus the server's
+ *    own spawn-to-healthy time (from its spawn to the first 200 of /health, polled every 2 ms by
+ *    the bench on the server's port).
+ *
+ * Each is run GW_RUNS times (default 5); the median of the runs and the worst are printed.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Pool } from "undici"
+import { cpuMs } from "./proc-stats.js"
+import { portBase, simHome } from "./sim-home.js"
+import { median, percentile, report } from "./stats.js"
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+const RUNS = env("GW_RUNS", 5)
+const REQUESTS = env("GW_REQUESTS", 2_000)
+const BLOCK = 100
+const TOKENS = env("GW_TOKENS", 10_000)
+const STREAMS = env("GW_STREAMS", 200)
+const STREAM_TOKENS = 50
+const COLD_LOAD_MS = 1_000
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(0)} ms`
+
+const body = (model: string, extra: Record<string, unknown> = {}) => JSON.stringify({ model, messages: [{ role: "user", content: "Say hello" }], ...extra })
+
+/** One chat completion; its latency in ms. */
+const small = async (pool: Pool, model: string) => {
+  const started = performance.now()
+  const answer = await pool.request({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body: body(model, { max_tokens: 1 }) })
+  await answer.body.text()
+  if (answer.statusCode !== 200) throw new Error(`status ${answer.statusCode}`)
+  return performance.now() - started
+}
+
+/** One streamed completion: its events' text in order, how many chunks, and how long it took. */
+const stream = async (pool: Pool, model: string, tokens: number) => {
+  const started = performance.now()
+  const answer = await pool.request({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body: body(model, { stream: true, max_tokens: tokens }) })
+  let text = ""
+  let chunks = 0
+  let rest = ""
+  let done = false
+  for await (const piece of answer.body) {
+    const lines = (rest + (piece as Buffer).toString("utf8")).split("\n")
+    rest = lines.pop()!
+    for (const line of lines) {
+      if (!line.startsWith("data: ")) continue
+      if (line === "data: [DONE]") {
+        done = true
+        continue
+      }
+      const content = (JSON.parse(line.slice(6)) as { choices: Array<{ delta?: { content?: string | null } }> }).choices[0]?.delta?.content
+      if (typeof content === "string" && content !== "") {
+        text += content
+        chunks++
+      }
+    }
+  }
+  return { text, chunks, done, ms: performance.now() - started }
+}
+
+/** The first time /health of `port` answers 200, polled every 2 ms (performance.now() time). */
+const healthyAt = async (port: number, limitMs: number) => {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 })
+  const deadline = performance.now() + limitMs
+  try {
+    while (performance.now() < deadline) {
+      try {
+        const answer = await pool.request({ method: "GET", path: "/health" })
+        await answer.body.dump()
+        if (answer.statusCode === 200) return performance.now()
+      } catch {
+        // not listening yet
+      }
+      await sleep(2)
+    }
+    throw new Error(`port ${port} not healthy in ${limitMs} ms`)
+  } finally {
+    await pool.destroy()
+  }
+}
+
+const main = async () => {
+  const sim = simHome("gateway")
+  const base = portBase(4)
+  const [chatPort, coldPort] = [base, base + 1]
+  fs.writeFileSync(path.join(sim.home, "orch.json"), JSON.stringify({ http: { listen: "127.0.0.1:0" } }))
+  sim.add("chat", { server: { port: chatPort, parallel: 8 }, args: ["--sim-load-ms", "50"] })
+  sim.add("cold", { server: { port: coldPort }, args: ["--sim-load-ms", String(COLD_LOAD_MS)], gateway: { on_demand: true } })
+  try {
+    sim.orch("up", "chat")
+    const api = JSON.parse(sim.orch("api", "--json")) as { url: string }
+    const gatewayOrigin = new URL(api.url).origin
+    const daemon = sim.daemonPid()
+    const direct = new Pool(`http://127.0.0.1:${chatPort}`, { connections: STREAMS })
+    const gateway = new Pool(gatewayOrigin, { connections: STREAMS })
+    // Warm-up: connections made, code compiled on both paths.
+    for (let i = 0; i < 200; i++) {
+      await small(direct, "chat")
+      await small(gateway, "chat")
+    }
+
+    const added = { p50: [] as Array<number>, p99: [] as Array<number>, directP50: [] as Array<number>, viaP50: [] as Array<number>, cpu: [] as Array<number> }
+    const streaming = { ratio: [] as Array<number>, direct: [] as Array<number>, via: [] as Array<number> }
+    const concurrent: Array<string> = []
+    const cold: Array<number> = []
+    for (let run = 0; run < RUNS; run++) {
+      const directTimes: Array<number> = []
+      const viaTimes: Array<number> = []
+      let cpu = 0
+      for (let sent = 0; sent < REQUESTS; sent += 2 * BLOCK) {
+        for (let i = 0; i < BLOCK; i++) directTimes.push(await small(direct, "chat"))
+        const before = cpuMs(daemon)
+        for (let i = 0; i < BLOCK; i++) viaTimes.push(await small(gateway, "chat"))
+        cpu += cpuMs(daemon) - before
+      }
+      added.directP50.push(percentile(directTimes, 50))
+      added.viaP50.push(percentile(viaTimes, 50))
+      added.p50.push(percentile(viaTimes, 50) - percentile(directTimes, 50))
+      added.p99.push(percentile(viaTimes, 99) - percentile(directTimes, 99))
+      added.cpu.push((cpu / viaTimes.length) * 1_000)
+
+      const straight = await stream(direct, "chat", TOKENS)
+      const through = await stream(gateway, "chat", TOKENS)
+      if (straight.chunks !== TOKENS || through.chunks !== TOKENS) throw new Error(`streams gave ${straight.chunks} and ${through.chunks} of ${TOKENS} tokens`)
+      const directRate = straight.chunks / (straight.ms / 1000)
+      const viaRate = through.chunks / (through.ms / 1000)
+      streaming.direct.push(directRate)
+      streaming.via.push(viaRate)
+      streaming.ratio.push(viaRate / directRate)
+
+      const expected = (await stream(direct, "chat", STREAM_TOKENS)).text
+      const all = await Promise.all(Array.from({ length: STREAMS }, () => stream(gateway, "chat", STREAM_TOKENS)))
+      const whole = all.filter((one) => one.done && one.chunks === STREAM_TOKENS && one.text === expected).length
+      concurrent.push(`${whole}/${STREAMS}`)
+
+      // Cold: stopped, then one request; the server's own readiness timed beside it.
+      sim.orch("down", "cold")
+      const coldPool = new Pool(gatewayOrigin, { connections: 1 })
+      const sent = performance.now()
+      const spawned = healthyAt(coldPort, 30_000)
+      const answer = await coldPool.request({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body: body("cold", { stream: true, max_tokens: 1 }) })
+      const firstByte = await new Promise<number>((resolve) => answer.body.once("data", () => resolve(performance.now())))
+      await answer.body.dump()
+      await coldPool.destroy()
+      const ready = await spawned
+      const spawnedAt = JSON.parse(sim.orch("describe", "cold", "--json")).started_at as number
+      // The server's own time: from its spawn (the journal's wall clock, moved onto this clock) to its first 200.
+      const ownMs = ready - (spawnedAt - (Date.now() - performance.now()))
+      cold.push(firstByte - sent - ownMs)
+      console.log(`run ${run + 1}: +${ms(added.p50.at(-1)!)} p50, +${ms(added.p99.at(-1)!)} p99; stream ${(100 * streaming.ratio.at(-1)!).toFixed(1)} %; ${concurrent.at(-1)} streams whole; cold overhead ${ms(cold.at(-1)!)}`)
+    }
+    await direct.destroy()
+    await gateway.destroy()
+
+    const worst = (values: ReadonlyArray<number>) => Math.max(...values)
+    report("gateway: added p50, small chat completion", `${ms(median(added.p50))} [${ms(worst(added.p50))}]`, "≤ 1 ms", median(added.p50) <= 1)
+    report("gateway: added p99, small chat completion", `${ms(median(added.p99))} [${ms(worst(added.p99))}]`, "≤ 3 ms", median(added.p99) <= 3)
+    report("  direct p50 / through the gateway p50", `${ms(median(added.directP50))} / ${ms(median(added.viaP50))}`, "", undefined)
+    report("gateway: streamed chunks/s vs direct", `${(100 * median(streaming.ratio)).toFixed(1)} % [${(100 * Math.min(...streaming.ratio)).toFixed(1)} %]`, "≥ 95 %", median(streaming.ratio) >= 0.95)
+    report("  direct / through the gateway (chunks/s)", `${median(streaming.direct).toFixed(0)} / ${median(streaming.via).toFixed(0)}`, "", undefined)
+    report(`gateway: ${STREAMS} concurrent streams complete and in order`, concurrent.join(" "), "all", concurrent.every((run) => run === `${STREAMS}/${STREAMS}`))
+    report("gateway: cold start overhead (first byte − server's own load)", `${ms(median(cold))} [${ms(worst(cold))}]`, "≤ 100 ms", median(cold) <= 100)
+    report("gateway: daemon CPU per 1,000 requests", `${median(added.cpu).toFixed(0)} ms [${worst(added.cpu).toFixed(0)} ms]`, "", undefined)
+  } finally {
+    sim.remove()
+  }
+}
+
+void main()
