@@ -160,6 +160,8 @@ describe("the gateway", () => {
     await expect(first).rejects.toThrow()
     await waitFor(async () => (sample(await metricsOf(base), "orch_gateway_queue_depth", {})?.value === "1" ? true : undefined), 5_000, 50)
     expect((await second).choices[0]!.message.content).toMatch(/Hello/)
+    // Both waited on one start.
+    expect(ofType(home, "StartRequested", "slow")).toHaveLength(1)
     const served = await servedOf(home, "slow", 3)
     expect(served.map((event) => event.data["status"]).sort()).toEqual([0, 200, 429])
     expect(served.find((event) => event.data["status"] === 0)!.data["error"]).toMatch(/left while it waited/)
@@ -218,6 +220,21 @@ describe("the gateway", () => {
     const served = await servedOf(home, "chat", 2)
     expect(served[0]!.data["error"]).toMatch(/closed the connection|other side closed|terminated/)
     expect(served[1]!.data).toMatchObject({ status: 200 })
+  }, 60_000)
+
+  it("a start on demand that fails answers 503 with llama-server's own words, at once", async () => {
+    const home = simHome()
+    writeSettings(home)
+    const [port] = await freePorts(1)
+    // A device this "build" does not have: llama-server says so and exits 1 before loading.
+    addSim(home, "gpu", port!, ["--device", "Vulkan7"], { gateway: { on_demand: true } })
+    const base = await startGateway(home)
+    const started = performance.now()
+    const failed = await client(base).chat.completions.create({ model: "gpu", messages }).then(() => undefined, (error: unknown) => error)
+    expect(performance.now() - started).toBeLessThan(10_000)
+    expect(failed).toBeInstanceOf(OpenAI.APIError)
+    expect((failed as InstanceType<typeof OpenAI.APIError>).status).toBe(503)
+    expect((failed as Error).message).toMatch(/gpu did not start: .*invalid device: Vulkan7/)
   }, 60_000)
 
   it("asks for the gateway's key when orch.json has keys, sends the instance's own key upstream, and says which models there are", async () => {

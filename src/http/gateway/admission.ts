@@ -113,6 +113,24 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
     return undefined
   }
 
+  /**
+   * One ask for every request that finds the server down at once: checking the config takes a
+   * moment, and until the ask is recorded each of them would see no start pending.
+   */
+  const asking = new Map<string, Promise<string | undefined>>()
+  const askStartOnce = (name: string, reason: "on_demand" | "swap") => {
+    let ask = asking.get(name)
+    if (ask === undefined) {
+      const asked = Date.now()
+      ask = askStart(name, reason).then((problem) => {
+        if (problem === undefined) coldSince.set(name, asked)
+        return problem
+      }).finally(() => asking.delete(name))
+      asking.set(name, ask)
+    }
+    return ask
+  }
+
   const ready = (name: string) => {
     const instance = instanceOf(name)
     return instance !== undefined && !pending(name) && instance.desired === "up" && instance.pid !== null && instance.health === "healthy" && instance.status === "running" && !instance.restart_pending
@@ -148,11 +166,9 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
     const now = readiness(route, instance)
     if (ready(name)) return undefined
     if (now._tag === "Refuse" && route.gateway.group === undefined) return { ok: false, status: 503, message: now.message }
-    if (!pending(name) && (now._tag === "Start" || now._tag === "Refuse")) {
-      const asked = Date.now()
-      const problem = await askStart(name, reason)
+    if (asking.has(name) || (!pending(name) && (now._tag === "Start" || now._tag === "Refuse"))) {
+      const problem = await askStartOnce(name, reason)
       if (problem !== undefined) return { ok: false, status: 503, message: problem }
-      coldSince.set(name, asked)
     }
     const failed = await waitReady(name, since, signal, queued)
     const asked = coldSince.get(name)
