@@ -52,14 +52,23 @@ export interface Usage {
 }
 
 /**
+ * The prompt's tokens as `usage` counts them: timings' prompt_n is only those the server
+ * processed, cache_n (absent from older servers) those it took from its prompt cache.
+ */
+const promptOf = (timings: Record<string, unknown> | undefined): number | null => {
+  const processed = count(timings?.prompt_n)
+  return processed === null ? null : processed + (count(timings?.cache_n) ?? 0)
+}
+
+/**
  * Tokens and speed from an answer's tail: OpenAI's `usage` where the server sent one, else
- * llama.cpp's `timings` (prompt_n, predicted_n), which also give the generation speed.
+ * llama.cpp's `timings` (prompt_n with cache_n, predicted_n), which also give the generation speed.
  */
 export const usageOf = (tail: string): Usage => {
   const usage = lastObject(tail, "usage")
   const timings = lastObject(tail, "timings")
   return {
-    prompt_tokens: count(usage?.prompt_tokens) ?? count(timings?.prompt_n),
+    prompt_tokens: count(usage?.prompt_tokens) ?? promptOf(timings),
     completion_tokens: count(usage?.completion_tokens) ?? count(timings?.predicted_n),
     tokens_per_second: rate(timings?.predicted_per_second)
   }
