@@ -12,8 +12,11 @@ export const keepTail = (tail: string, chunk: string): string => {
   return joined.length > TAIL_CHARS ? joined.slice(joined.length - TAIL_CHARS) : joined
 }
 
-/** Whether a piece of a streamed answer carries generated text (not the role-only first chunk). */
-export const carriesToken = (chunk: string): boolean => /"(content|text)"\s*:\s*"[^"]/.test(chunk)
+/**
+ * Whether a piece of a streamed answer carries generated text (not the role-only first chunk): a
+ * reasoning model's thinking (`reasoning_content`) is generated text too, and comes first.
+ */
+export const carriesToken = (chunk: string): boolean => /"(content|text|reasoning_content)"\s*:\s*"[^"]/.test(chunk)
 
 /** The object written after the last `"key":` in `text`, if it is whole and parses. */
 const lastObject = (text: string, key: string): Record<string, unknown> | undefined => {

@@ -86,6 +86,8 @@ describe("carriesToken: whether a piece of a stream carries generated text", () 
   it.each<[string, string, boolean]>([
     ['"content":"x"', `"content":"x"`, true],
     ['"text":"x"', `"text":"x"`, true],
+    ["a reasoning model's thinking comes first", `"delta":{"reasoning_content":"Let"}`, true],
+    ['"reasoning_content":null', `"reasoning_content":null`, false],
     ["spaces around the colon", `"content" : "x"`, true],
     ["a token that is a space", `"content":" "`, true],
     ["a token that is a quote", `"content":"\\""`, true],
