@@ -131,10 +131,14 @@ export const DevicesListed = Schema.TaggedStruct("DevicesListed", {
   devices: Schema.Array(Device),
   unparsed: Schema.Array(Schema.String)
 })
-/** Old probes were deleted; `base_seq` is the snapshot that replays start from since. */
+/**
+ * Old probes and request records were deleted; `base_seq` is the snapshot that replays start from
+ * since. `deleted` counts both kinds, `deleted_requests` the RequestServed among them.
+ */
 export const JournalCompacted = Schema.TaggedStruct("JournalCompacted", {
   base_seq: Schema.Int.pipe(Schema.nonNegative()),
   deleted: Schema.Int.pipe(Schema.nonNegative()),
+  deleted_requests: Schema.Int.pipe(Schema.nonNegative()),
   older_than: Millis
 })
 
@@ -186,7 +190,7 @@ export const EVENT_VERSIONS: { readonly [T in EventType]: number } = {
   ApiListening: 1,
   ApiFailed: 1,
   LogRotated: 1,
-  JournalCompacted: 1,
+  JournalCompacted: 2,
   DevicesListed: 1
 }
 

@@ -12,7 +12,9 @@ const UPCASTERS: { readonly [T in EventType]?: { readonly [fromVersion: number]:
   // v1 StartRequested had no `by`: only the CLI could ask for a start then.
   StartRequested: { 1: (data) => ({ ...data, by: "cli" }) },
   // v1 SpawnFailed was never retried: read as the configuration error it was treated as.
-  SpawnFailed: { 1: (data) => ({ ...data, config_error: true }) }
+  SpawnFailed: { 1: (data) => ({ ...data, config_error: true }) },
+  // v1 JournalCompacted is from before compaction deleted RequestServed: all it deleted were probes.
+  JournalCompacted: { 1: (data) => ({ ...data, deleted_requests: 0 }) }
 }
 
 export type RowProblem =

@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import type Database from "better-sqlite3"
 import { Chunk, Clock, Context, Deferred, Effect, Either, Layer, Option, Queue, Ref, Runtime, Schedule, Stream } from "effect"
-import type { Envelope, NewEvent } from "../domain/events.js"
+import type { Envelope, EventOf, NewEvent } from "../domain/events.js"
 import { FOLD_VERSION, type State, fold } from "../domain/instances.js"
 import { type RawRow, type Row, fromRawRowTrusted, fromRow, toColumns } from "./codec.js"
 import { type BadEvent, JournalReplaced, JournalUnavailable } from "./errors.js"
@@ -21,10 +21,8 @@ export interface ReadFilter {
   readonly untilAt?: number
 }
 
-export interface Compaction {
-  readonly base_seq: number
-  readonly deleted: number
-}
+/** What a compaction did, as its JournalCompacted event says it. */
+export type Compaction = Omit<EventOf<"JournalCompacted">, "_tag" | "older_than">
 
 /**
  * How often `tail` looks for other processes' commits when nothing woke it: our own commits
@@ -58,8 +56,8 @@ export class Journal extends Context.Tag("Journal")<
     /** The newest snapshot of this fold version at or before `atOrBefore`. */
     readonly snapshot: (atOrBefore?: number) => Effect.Effect<Option.Option<State>, JournalUnavailable | JournalReplaced>
     readonly writeSnapshot: (state: State) => Effect.Effect<void, JournalUnavailable | JournalReplaced>
-    /** Deletes HealthProbed events older than `cutoff` behind a snapshot of `state` (brought up to date). */
-    readonly compactProbes: (cutoff: number, state: State) => Effect.Effect<Compaction, BadEvent | JournalUnavailable | JournalReplaced>
+    /** Deletes HealthProbed and RequestServed events older than `cutoff` behind a snapshot of `state` (brought up to date). */
+    readonly compact: (cutoff: number, state: State) => Effect.Effect<Compaction, BadEvent | JournalUnavailable | JournalReplaced>
     /** SQLite's own integrity check: ["ok"] when all is well. */
     readonly integrityCheck: Effect.Effect<ReadonlyArray<string>, JournalUnavailable | JournalReplaced>
     /**
@@ -361,7 +359,11 @@ const make = (file: string, create: boolean) =>
     const writeSnapshot = (state: State) =>
       Effect.flatMap(Clock.currentTimeMillis, (at) => sql(() => db.transaction(() => storeSnapshot(state, at)).immediate()))
 
-    const compactProbes = (cutoff: number, state: State) =>
+    /** The delete trigger lets only these two types go, and only while the gate is open. */
+    const deleteOld = (type: "HealthProbed" | "RequestServed", cutoff: number, seq: number) =>
+      prepared("DELETE FROM events WHERE type = ? AND at < ? AND seq <= ?").run(type, cutoff, seq).changes
+
+    const compact = (cutoff: number, state: State) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.flatMap(
           sql(() =>
@@ -374,11 +376,15 @@ const make = (file: string, create: boolean) =>
               const base: State = { ...current, base_seq: current.seq }
               storeSnapshot(base, now)
               prepared("UPDATE compaction_gate SET open = 1").run()
-              const deleted = prepared("DELETE FROM events WHERE type = 'HealthProbed' AND at < ? AND seq <= ?").run(cutoff, base.seq).changes
+              const probes = deleteOld("HealthProbed", cutoff, base.seq)
+              const requests = deleteOld("RequestServed", cutoff, base.seq)
               prepared("UPDATE compaction_gate SET open = 0").run()
-              const row = toColumns({ instance: null, event: { _tag: "JournalCompacted", base_seq: base.seq, deleted, older_than: cutoff } })
-              insert.run(now, row.instance, row.type, row.v, row.data)
-              return Either.right({ base_seq: base.seq, deleted })
+              const compaction: Compaction = { base_seq: base.seq, deleted: probes + requests, deleted_requests: requests }
+              const row = toColumns({ instance: null, event: { _tag: "JournalCompacted", ...compaction, older_than: cutoff } })
+              // Its seq is given, not left to SQLite, which would hand out again the seq of a newest
+              // row just deleted: a tail that had read that row would never see this event.
+              prepared("INSERT INTO events (seq, at, instance, type, v, data) VALUES (?, ?, ?, ?, ?, ?)").run(base.seq + 1, now, row.instance, row.type, row.v, row.data)
+              return Either.right(compaction)
             }).immediate()
           ),
           (result) => Effect.tap(result, () => signalCommit)
@@ -389,7 +395,7 @@ const make = (file: string, create: boolean) =>
       Effect.map((rows) => rows.map((row) => row.integrity_check))
     )
 
-    return Journal.of({ file, append, read, readForFold, readLast, tail, tailForFold, lastSeq, snapshot, writeSnapshot, compactProbes, integrityCheck, stillOnDisk })
+    return Journal.of({ file, append, read, readForFold, readLast, tail, tailForFold, lastSeq, snapshot, writeSnapshot, compact, integrityCheck, stillOnDisk })
   })
 
 /** The journal at `file`, created if missing. */

@@ -5,7 +5,7 @@ import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { Journal } from "../../src/journal/Journal.js"
 import { tempHome } from "../support/home.js"
-import { journalIn, on, probe, rawDb, spawned, withJournal } from "../support/journal.js"
+import { journalIn, on, probe, rawDb, served, spawned, withJournal } from "../support/journal.js"
 import { ORCH, hasStackTrace, orch } from "../support/orch.js"
 import { waitFor } from "../support/sim.js"
 
@@ -149,16 +149,20 @@ describe("orch journal", () => {
     expect(orch(["events", "--home", home]).stderr).toMatch(/event #9 \(HealthProbed\) cannot be read/)
   })
 
-  it("compact deletes old probes and keeps what replay shows", async () => {
+  it("compact deletes old probes and request records and keeps what replay shows", async () => {
     const home = await seededHome()
+    await withJournal(journalIn(home), Effect.flatMap(Journal, (journal) => journal.append([on("qwen", served())])))
     const before = JSON.parse(orch(["replay", "--home", home, "--json"]).stdout)
     const run = orch(["journal", "compact", "--home", home, "--probes-older-than", "0s", "--json"])
     expect(run.code).toBe(0)
-    expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 1, base_seq: 8 })
+    expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 2, deleted_requests: 1, base_seq: 9 })
     const after = JSON.parse(orch(["replay", "--home", home, "--json"]).stdout)
     expect({ ...after, seq: 0, base_seq: 0 }).toEqual({ ...before, seq: 0, base_seq: 0 })
-    expect(orch(["events", "--home", home, "--type", "HealthProbed"]).stdout).toBe("")
+    expect(orch(["events", "--home", home, "--type", "HealthProbed,RequestServed"]).stdout).toBe("")
+    expect(orch(["events", "--home", home, "--type", "JournalCompacted"]).stdout).toMatch(/JournalCompacted +1 probes and 1 requests before .* deleted; base snapshot at #9$/m)
     expect(orch(["journal", "check", "--home", home])).toMatchObject({ code: 0 })
+    const again = orch(["journal", "compact", "--home", home, "--probes-older-than", "0s"])
+    expect(again.stdout).toMatch(/deleted 0 HealthProbed and 0 RequestServed events older than 0s; replays now start from the snapshot at #10/)
   })
 
   it.each([

@@ -64,7 +64,7 @@ const sample = (type: EventType, instance: InstanceState): Event => {
     case "ApiFailed": return { _tag: "ApiFailed", host: "127.0.0.1", port: 7433, problem: "port taken" }
     case "RequestServed": return { _tag: "RequestServed", endpoint: "/v1/chat/completions", status: 200, streamed: false, duration_ms: 5, queued_ms: 0, ttft_ms: null, prompt_tokens: 3, completion_tokens: 4, tokens_per_second: 50 }
     case "LogRotated": return { _tag: "LogRotated", stream: "stderr", size: 1 }
-    case "JournalCompacted": return { _tag: "JournalCompacted", base_seq: 1, deleted: 0, older_than: 1 }
+    case "JournalCompacted": return { _tag: "JournalCompacted", base_seq: 1, deleted: 0, deleted_requests: 0, older_than: 1 }
     case "DevicesListed": return { _tag: "DevicesListed", binary: ["llama-server"], devices: [], unparsed: [] }
   }
 }

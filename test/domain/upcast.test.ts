@@ -12,6 +12,12 @@ describe("upcast", () => {
     expect(upcast("SpawnFailed", 1, { reason: "port in use" })).toEqual(Either.right({ type: "SpawnFailed", data: { reason: "port in use", config_error: true } }))
   })
 
+  it("lifts a v1 JournalCompacted, from before request records were compacted, to v2 with none of them deleted", () => {
+    expect(upcast("JournalCompacted", 1, { base_seq: 9, deleted: 3, older_than: 5 })).toEqual(
+      Either.right({ type: "JournalCompacted", data: { base_seq: 9, deleted: 3, deleted_requests: 0, older_than: 5 } })
+    )
+  })
+
   it("leaves current versions as they are", () => {
     for (const type of EVENT_TYPES) {
       expect(upcast(type, EVENT_VERSIONS[type], { x: 1 })).toEqual(Either.right({ type, data: { x: 1 } }))

@@ -2,10 +2,12 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Chunk, Effect, Fiber, Option, Stream } from "effect"
 import { describe, expect, it } from "vitest"
+import { EVENT_TYPES } from "../../src/domain/events.js"
+import { toColumns } from "../../src/journal/codec.js"
 import { Journal, JournalLive, TAIL_POLL_MS } from "../../src/journal/Journal.js"
 import { currentState, replay, verify } from "../../src/journal/projection.js"
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "../../src/journal/schema.js"
-import { journalIn, on, probe, rawDb, spawned, withJournal } from "../support/journal.js"
+import { journalIn, on, probe, rawDb, served, spawned, withJournal } from "../support/journal.js"
 
 const collect = <A, E>(stream: Stream.Stream<A, E>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
 
@@ -99,6 +101,62 @@ describe("the append-only rule", () => {
     expect(() => db.prepare("DELETE FROM events WHERE seq = 1").run()).toThrow(/append-only/)
     expect(() => db.prepare("DELETE FROM events WHERE seq = 2").run()).toThrow(/append-only/)
     expect(db.prepare("SELECT count(*) FROM events").pluck().get()).toBe(2)
+    db.close()
+  })
+
+  it("lets only HealthProbed and RequestServed rows go, and only while compaction's gate is open", async () => {
+    const file = journalIn()
+    await withJournal(file, Effect.flatMap(Journal, (journal) => journal.lastSeq))
+    const db = rawDb(file)
+    // The trigger looks at the type alone: a row of every type, whatever its data.
+    const insert = db.prepare("INSERT INTO events (at, instance, type, v, data) VALUES (1, 'a', ?, 1, '{}')")
+    for (const type of EVENT_TYPES) insert.run(type)
+    const remove = (type: string) => () => db.prepare("DELETE FROM events WHERE type = ?").run(type).changes
+    expect(remove("HealthProbed"), "gate shut").toThrow(/append-only/)
+    expect(remove("RequestServed"), "gate shut").toThrow(/append-only/)
+    db.prepare("UPDATE compaction_gate SET open = 1").run()
+    const kept = EVENT_TYPES.filter((type) => type !== "HealthProbed" && type !== "RequestServed")
+    for (const type of kept) expect(remove(type), type).toThrow(/append-only/)
+    expect(remove("HealthProbed")()).toBe(1)
+    expect(remove("RequestServed")()).toBe(1)
+    expect(db.prepare("SELECT type FROM events ORDER BY seq").pluck().all()).toEqual(kept)
+    db.close()
+  })
+})
+
+describe("migrations", () => {
+  it("brings a journal made at version 1 up to date on open, its rows kept, and then compacts its request records", async () => {
+    const file = journalIn()
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    const old = rawDb(file)
+    old.pragma("journal_mode = WAL")
+    old.exec(MIGRATIONS[0]!)
+    old.pragma(`application_id = ${APPLICATION_ID}`)
+    old.pragma("user_version = 1")
+    const events = [on("a", { _tag: "StartRequested", by: "cli" }), on("a", spawned(10)), on("a", probe()), on("a", served())]
+    const insert = old.prepare("INSERT INTO events (at, instance, type, v, data) VALUES (1000, ?, ?, ?, ?)")
+    for (const row of events.map(toColumns)) insert.run(row.instance, row.type, row.v, row.data)
+    // Version 1's trigger keeps request records even with the gate open: the migration is what lets them go.
+    old.exec("BEGIN; UPDATE compaction_gate SET open = 1")
+    expect(() => old.prepare("DELETE FROM events WHERE type = 'RequestServed'").run()).toThrow(/only old HealthProbed events/)
+    old.exec("ROLLBACK")
+    old.close()
+
+    const result = await withJournal(
+      file,
+      Effect.gen(function* () {
+        const journal = yield* Journal
+        const read = yield* collect(journal.read())
+        return { read, compaction: yield* journal.compact(Date.now(), yield* replay()) }
+      })
+    )
+    expect(result.read.map((envelope) => [envelope.seq, envelope.instance, envelope.event])).toEqual(events.map((event, i) => [i + 1, event.instance, event.event]))
+    expect(result.compaction).toEqual({ base_seq: 4, deleted: 2, deleted_requests: 1 })
+    const db = rawDb(file)
+    expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION)
+    // The newest rows went, and their seqs with them: the compaction's own event takes none of them again.
+    expect(db.prepare("SELECT seq, type FROM events ORDER BY seq").raw().all()).toEqual([[1, "StartRequested"], [2, "ProcessSpawned"], [5, "JournalCompacted"]])
+    expect(() => db.prepare("DELETE FROM events WHERE type = 'StartRequested'").run()).toThrow(/append-only/)
     db.close()
   })
 })
@@ -287,24 +345,28 @@ describe("snapshots", () => {
 })
 
 describe("compaction", () => {
-  it("deletes old probes behind a snapshot; lifecycle events stay and every view is unchanged", async () => {
+  it("deletes old probes and request records behind a snapshot; lifecycle events stay and every view is unchanged", async () => {
     const file = journalIn()
     const result = await withJournal(
       file,
       Effect.gen(function* () {
         const journal = yield* Journal
         yield* journal.append([on("a", { _tag: "StartRequested", by: "cli" }), on("a", spawned(10))])
-        yield* journal.append(Array.from({ length: 500 }, (_, i) => on("a", probe(i % 5 === 0 ? "error" : "ok", i))))
+        yield* journal.append(Array.from({ length: 500 }, (_, i) => on("a", i % 5 === 4 ? served(i) : probe(i % 5 === 0 ? "error" : "ok", i))))
         const before = yield* replay()
         const cutoff = Date.now() + 1
         yield* Effect.sleep("5 millis")
-        yield* journal.append([on("a", probe("error", 999)), on("a", { _tag: "StopRequested", by: "cli" })])
+        yield* journal.append([on("a", probe("error", 999)), on("a", served(999)), on("a", { _tag: "StopRequested", by: "cli" })])
         const beforeWithTail = yield* replay()
-        const compaction = yield* journal.compactProbes(cutoff, before)
-        return { compaction, beforeWithTail, after: yield* replay(), current: yield* currentState, checked: yield* verify }
+        const compaction = yield* journal.compact(cutoff, before)
+        const [recorded] = yield* collect(journal.read({ types: ["JournalCompacted"] }))
+        return { compaction, recorded, beforeWithTail, after: yield* replay(), current: yield* currentState, checked: yield* verify }
       })
     )
-    expect(result.compaction.deleted).toBe(500)
+    expect(result.compaction).toEqual({ base_seq: 505, deleted: 500, deleted_requests: 100 })
+    expect(result.recorded!.event).toMatchObject({ ...result.compaction, _tag: "JournalCompacted" })
+    // The ring of recent requests comes from the base snapshot now that their rows are gone.
+    expect(result.after.instances["a"]!.served.map((request) => request.duration_ms).slice(-3)).toEqual([494, 499, 999])
     const strip = (state: typeof result.after) => ({ ...state, seq: 0, base_seq: 0 })
     expect(strip(result.after)).toEqual(strip(result.beforeWithTail))
     expect(strip(result.current)).toEqual(strip(result.beforeWithTail))
@@ -314,10 +376,12 @@ describe("compaction", () => {
       { type: "HealthProbed", n: 1 },
       { type: "JournalCompacted", n: 1 },
       { type: "ProcessSpawned", n: 1 },
+      { type: "RequestServed", n: 1 },
       { type: "StartRequested", n: 1 },
       { type: "StopRequested", n: 1 }
     ])
     expect(() => db.prepare("DELETE FROM events WHERE type = 'HealthProbed'").run()).toThrow(/append-only/)
+    expect(() => db.prepare("DELETE FROM events WHERE type = 'RequestServed'").run()).toThrow(/append-only/)
     db.close()
   })
 
@@ -328,7 +392,7 @@ describe("compaction", () => {
       Effect.gen(function* () {
         const journal = yield* Journal
         yield* journal.append(Array.from({ length: 10 }, () => on("a", probe())))
-        yield* journal.compactProbes(Date.now() + 1, yield* replay())
+        yield* journal.compact(Date.now() + 1, yield* replay())
         return yield* Effect.flip(replay({ seq: 5 }))
       })
     )
@@ -368,7 +432,7 @@ describe("files that are not a journal", () => {
     db.pragma("journal_mode = DELETE")
     db.close()
     const before = bytes(file)
-    expect(await openError(file)).toMatchObject({ _tag: "NewerJournal", version: 99, known: 1 })
+    expect(await openError(file)).toMatchObject({ _tag: "NewerJournal", version: 99, known: SCHEMA_VERSION })
     expect(bytes(file)).toBe(before)
   })
 
@@ -403,7 +467,7 @@ describe("files that are not a journal", () => {
     dying.pragma("journal_mode = WAL")
     dying.exec(MIGRATIONS[0]!)
     dying.pragma(`application_id = ${APPLICATION_ID}`)
-    dying.pragma(`user_version = ${SCHEMA_VERSION}`)
+    dying.pragma("user_version = 1")
     // What a kill -9 leaves: the files as they are now, with no close to checkpoint them.
     const copy = journalIn()
     fs.mkdirSync(path.dirname(copy), { recursive: true })
@@ -411,6 +475,9 @@ describe("files that are not a journal", () => {
     dying.close()
     expect(fs.readFileSync(copy).readInt32BE(68)).toBe(0)
     expect(await withJournal(copy, Effect.flatMap(Journal, (journal) => journal.append([on("a", probe())])))).toEqual([1])
+    const migrated = rawDb(copy)
+    expect(migrated.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION)
+    migrated.close()
   })
 
   it.each([

@@ -28,6 +28,19 @@ export const spawned = (pid: number): Event => ({
   stderr: "/tmp/e.log"
 })
 
+export const served = (duration_ms = 5): Event => ({
+  _tag: "RequestServed",
+  endpoint: "/v1/chat/completions",
+  status: 200,
+  streamed: false,
+  duration_ms,
+  queued_ms: 0,
+  ttft_ms: null,
+  prompt_tokens: 3,
+  completion_tokens: 4,
+  tokens_per_second: 50
+})
+
 export const on = (instance: string | null, event: Event): NewEvent => ({ instance, event })
 
 /** A plain SQLite connection to the journal file, to look at or tamper with rows directly. */

@@ -52,7 +52,7 @@ export const summary = (event: Event): string => {
     case "DevicesListed":
       return `${event.devices.length} device${event.devices.length === 1 ? "" : "s"}: ${event.devices.map((device) => device.name).join(", ") || "none"}`
     case "JournalCompacted":
-      return `${event.deleted} probes before ${formatTime(event.older_than)} deleted; base snapshot at #${event.base_seq}`
+      return `${event.deleted - event.deleted_requests} probes and ${event.deleted_requests} requests before ${formatTime(event.older_than)} deleted; base snapshot at #${event.base_seq}`
   }
 }
 

@@ -12,7 +12,7 @@ import { printJson } from "../../view/json.js"
 export const journalCompact = Command.make(
   "compact",
   {
-    olderThan: Options.text("probes-older-than").pipe(Options.withPseudoName("AGE"), Options.withDefault("7d"), Options.withDescription("Delete HealthProbed events older than this (default: 7d)")),
+    olderThan: Options.text("probes-older-than").pipe(Options.withPseudoName("AGE"), Options.withDefault("7d"), Options.withDescription("Delete HealthProbed and RequestServed events older than this (default: 7d)")),
     home: homeOption,
     json: jsonOption
   },
@@ -23,9 +23,10 @@ export const journalCompact = Command.make(
       // The cutoff is recorded in a JournalCompacted event, whose times start at 1970.
       if (age > now) return yield* new BadOption({ option: "--probes-older-than", problem: `"${options.olderThan}" reaches back before 1970`, hint: "for example 7d, 48h or 30m" })
       const result = yield* withJournal(homeFrom(options.home), "read")(
-        Effect.flatMap(Journal, (journal) => Effect.flatMap(replay(), (state) => journal.compactProbes(now - age, state)))
+        Effect.flatMap(Journal, (journal) => Effect.flatMap(replay(), (state) => journal.compact(now - age, state)))
       )
       if (options.json) return yield* printJson({ ...result, older_than: now - age })
-      yield* ok(`deleted ${result.deleted} HealthProbed events older than ${formatDuration(age)}; replays now start from the snapshot at #${result.base_seq}`)
+      const probes = result.deleted - result.deleted_requests
+      yield* ok(`deleted ${probes} HealthProbed and ${result.deleted_requests} RequestServed events older than ${formatDuration(age)}; replays now start from the snapshot at #${result.base_seq}`)
     })
-).pipe(Command.withDescription("Delete old HealthProbed events behind a fresh snapshot; lifecycle events are kept"))
+).pipe(Command.withDescription("Delete old HealthProbed and RequestServed events behind a fresh snapshot; lifecycle events are kept"))
