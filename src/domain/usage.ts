@@ -6,10 +6,14 @@
  */
 export const TAIL_CHARS = 16_384
 
-/** The tail after `chunk` passed: at most TAIL_CHARS, so it costs the same for any answer. */
+/**
+ * The tail after `chunk` passed: its last TAIL_CHARS at least, and never more than twice that.
+ * Cut back only when it passes twice TAIL_CHARS: cutting at every chunk copied the whole tail
+ * for every token of a stream, where this copies each character about once.
+ */
 export const keepTail = (tail: string, chunk: string): string => {
   const joined = chunk.length >= TAIL_CHARS ? chunk : tail + chunk
-  return joined.length > TAIL_CHARS ? joined.slice(joined.length - TAIL_CHARS) : joined
+  return joined.length > 2 * TAIL_CHARS ? joined.slice(joined.length - TAIL_CHARS) : joined
 }
 
 /**

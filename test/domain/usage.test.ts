@@ -46,24 +46,25 @@ const NATIVE_BODY = `{"index":0,"content":"Paris.","tokens":[],"id_slot":0,"stop
   `"generation_settings":{"n_predict":-1,"seed":4294967295,"temperature":0.800000011920929,"samplers":["penalties","top_k","temperature"],"timings_per_token":false,"lora":[]},` +
   `"prompt":"<|im_start|>user\\nWhat is {the} capital of \\"France\\"?<|im_end|>","has_new_line":false,"truncated":false,"stop_type":"eos","stopping_word":"","tokens_cached":52,"timings":${TIMINGS}}`
 
-describe("keepTail: the last TAIL_CHARS of what passed", () => {
+describe("keepTail: at least the last TAIL_CHARS of what passed, at most twice that", () => {
   const a = "a".repeat(TAIL_CHARS)
   const c = "c".repeat(TAIL_CHARS)
   it.each<[string, string, string, string]>([
     ["a first chunk", "", "abc", "abc"],
     ["a chunk after a tail", "abc", "def", "abcdef"],
     ["an empty chunk changes nothing", "abc", "", "abc"],
-    ["a full tail and one more: the oldest goes", a, "b", `${a.slice(1)}b`],
-    ["a tail and a chunk just over: the oldest goes", "xy", c.slice(1), `y${c.slice(1)}`],
+    ["a full tail and one more: kept whole, under twice TAIL_CHARS", a, "b", `${a}b`],
+    ["twice TAIL_CHARS and one more: cut back to the last TAIL_CHARS", `x${a}`, `${c.slice(1)}b`, `${c.slice(1)}b`],
     ["a chunk of TAIL_CHARS is the tail", "xyz", c, c],
-    ["a chunk over TAIL_CHARS: its end", "xyz", `d${c}`, c]
+    ["a chunk over TAIL_CHARS: itself, under twice", "xyz", `d${c}`, `d${c}`],
+    ["a chunk over twice TAIL_CHARS: its end", "xyz", `d${c}${c}`, c]
   ])("%s", (_, tail, chunk, expected) => {
     const kept = keepTail(tail, chunk)
-    expect(kept.length).toBeLessThanOrEqual(TAIL_CHARS)
+    expect(kept.length).toBeLessThanOrEqual(2 * TAIL_CHARS)
     expect(kept).toBe(expected)
   })
 
-  it("over any chunking, the last TAIL_CHARS of the whole, never more on the way", () => {
+  it("over any chunking, ends with the last TAIL_CHARS of the whole, never more than twice that on the way", () => {
     const short = fc.string({ unit: "binary", maxLength: 40 })
     const long = fc.tuple(fc.nat({ max: TAIL_CHARS + 2_000 }), fc.string({ minLength: 1, maxLength: 8 })).map(([n, s]) => s.repeat(Math.ceil(n / s.length)).slice(0, n))
     fc.assert(
@@ -74,8 +75,9 @@ describe("keepTail: the last TAIL_CHARS of what passed", () => {
           tail = keepTail(tail, chunk)
           longest = Math.max(longest, tail.length)
         }
-        expect(longest).toBeLessThanOrEqual(TAIL_CHARS)
-        expect(tail === chunks.join("").slice(-TAIL_CHARS)).toBe(true)
+        expect(longest).toBeLessThanOrEqual(2 * TAIL_CHARS)
+        const whole = chunks.join("")
+        expect(whole.endsWith(tail) && tail.length >= Math.min(whole.length, TAIL_CHARS)).toBe(true)
       }),
       { numRuns: RUNS }
     )
