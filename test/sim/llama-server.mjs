@@ -42,10 +42,12 @@
 //     /detokenize is a 500 (vector::_M_range_check), in a prompt a 400 "Prompt contains invalid tokens"
 //   - a body that is not JSON is a 500 server_error "[json.exception.parse_error.101] ..."; the 401
 //     body's keys are in the order message, type, code
+//   - with --api-key, only /health and /v1/health are public: /v1/models and /models ask for the
+//     key too, and the key is checked before the route, so an unknown path without it is a 401,
+//     with it a 404; --api-key k1,k2 takes either key, never "k1,k2" (checked 2026-12 against 80fb11a)
 // Known differences, kept:
-//   - /v1/models and /models need the API key in the real server (only /health and /v1/health are
-//     public); here they stay public. The real /v1/models also lists "models" (Ollama's shape),
-//     aliases, tags and more meta (n_ctx, ftype)
+//   - the real /v1/models also lists "models" (Ollama's shape), aliases, tags and more meta (n_ctx,
+//     ftype)
 //   - the "model": a vocabulary of <unk> <s> </s>, 256 byte tokens and a few words, which
 //     completions cycle through; n_embd 288 with mean pooling by default (the real tiny test model
 //     has none, so the real server needs --pooling mean for /v1/embeddings); embeddings are
@@ -576,7 +578,10 @@ routes["POST /chat/completions"] = routes["POST /v1/chat/completions"]
 routes["POST /embedding"] = routes["POST /embeddings"]
 for (const path of ["/reranking", "/v1/rerank", "/v1/reranking"]) routes[`POST ${path}`] = routes["POST /rerank"]
 
-const PUBLIC = new Set(["GET /health", "GET /v1/health", "GET /models", "GET /v1/models"])
+// Only these answer without the API key, as in the real server; the model list asks for it too.
+const PUBLIC = new Set(["GET /health", "GET /v1/health"])
+// What the HTTP thread answers by itself, with no task: a wedged server still answers these.
+const HTTP_THREAD = new Set([...PUBLIC, "GET /models", "GET /v1/models"])
 const counters = { prompt: 0, predicted: 0 }
 let busy = 0
 
@@ -591,12 +596,13 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url ?? "/", "http://sim")
   const key = `${req.method} ${url.pathname}`
   if (!loaded) return loading(res)
-  const route = routes[key]
-  if (route === undefined) return apiError(res, 404, "File Not Found", "not_found_error")
-  if (wedged && !PUBLIC.has(key)) return // the HTTP thread answers /health; the stuck task queue answers nothing
-  if (options.apiKey !== undefined && !PUBLIC.has(key) && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+  // The key is checked before the route is looked up: an unknown path without it is a 401 too.
+  if (options.apiKey !== undefined && !PUBLIC.has(key) && !options.apiKey.split(",").some((one) => req.headers.authorization === `Bearer ${one}`)) {
     return json(res, 401, { error: { message: "Invalid API Key", type: "authentication_error", code: 401 } })
   }
+  const route = routes[key]
+  if (route === undefined) return apiError(res, 404, "File Not Found", "not_found_error")
+  if (wedged && !HTTP_THREAD.has(key)) return // the HTTP thread answers /health and the models; the stuck task queue answers nothing
   route(req, res, url)
 })
 

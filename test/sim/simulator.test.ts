@@ -257,7 +257,7 @@ describe("the llama-server simulator", () => {
     expect(JSON.parse((await request(port, "/slots")).body).error.type).toBe("not_supported_error")
   })
 
-  it("asks for the API key everywhere but on health and models, with the real 401 body", async () => {
+  it("asks for the API key everywhere but on /health and /v1/health, the model list and unknown paths too, with the real 401 body", async () => {
     const { port } = await loadedSim("--api-key", "s3cret", "--embeddings", "--reranking")
     const refused = { status: 401, body: '{"error":{"message":"Invalid API Key","type":"authentication_error","code":401}}' }
     expect(await request(port, "/props")).toEqual(refused)
@@ -271,7 +271,20 @@ describe("the llama-server simulator", () => {
       expect(await post(port, path, body)).toEqual(refused)
       expect((await post(port, path, body, key)).status).toBe(200)
     }
-    for (const path of ["/health", "/v1/health", "/v1/models", "/models"]) expect((await request(port, path)).status).toBe(200)
+    for (const path of ["/health", "/v1/health"]) expect((await request(port, path)).status).toBe(200)
+    for (const path of ["/v1/models", "/models"]) {
+      expect(await request(port, path)).toEqual(refused)
+      expect(JSON.parse((await request(port, path, { headers: key })).body).data[0].id).toBe("tiny")
+    }
+    // The key is checked before the route: a path that does not exist is a 401 without it, a 404 with it.
+    expect(await request(port, "/nope")).toEqual(refused)
+    expect((await request(port, "/nope", { headers: key })).status).toBe(404)
+  })
+
+  it("takes either key of a comma-separated --api-key, as the real server does, and not the list itself", async () => {
+    const { port } = await loadedSim("--api-key", "k1,k2")
+    for (const given of ["k1", "k2"]) expect((await request(port, "/v1/models", { headers: { authorization: `Bearer ${given}` } })).status).toBe(200)
+    expect((await request(port, "/v1/models", { headers: { authorization: "Bearer k1,k2" } })).status).toBe(401)
   })
 
   it("exits 1 with llama-server's messages for a missing model and an unknown flag", async () => {
