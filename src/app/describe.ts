@@ -2,10 +2,16 @@ import { Either } from "effect"
 import { logFiles } from "../config/home.js"
 import { buildEnv, gpuSelection, showGpuSelection } from "../domain/argv.js"
 import { decodeInstanceConfig } from "../domain/config.js"
-import type { InstanceState } from "../domain/instances.js"
+import type { InstanceState, Served } from "../domain/instances.js"
 import { redactConfig } from "../domain/redact.js"
 import { sizeOf } from "../runtime/log-rotation.js"
 import type { Described } from "./shapes.js"
+
+/** A served request with its fields in the shape's order: the fold keeps `at` last, --json shows times first. */
+const requestOf = ({ at, endpoint, status, streamed, duration_ms, queued_ms, ttft_ms, prompt_tokens, completion_tokens, tokens_per_second, error }: Served): Described["requests"][number] => ({
+  at, endpoint, status, streamed, duration_ms, queued_ms, ttft_ms, prompt_tokens, completion_tokens, tokens_per_second,
+  ...(error === undefined ? {} : { error })
+})
 
 /** Everything known of one instance, secrets hidden: what `--json` prints. */
 export const describeOf = (home: string, name: string, instance: InstanceState | undefined, onDisk: unknown, now: number): Described => {
@@ -42,6 +48,7 @@ export const describeOf = (home: string, name: string, instance: InstanceState |
     env_keys: env,
     probes: instance?.probes ?? [],
     restart_history: instance?.restarts ?? [],
+    requests: (instance?.served ?? []).map(requestOf),
     logs: { stdout: { path: logs.stdout, size: sizeOf(logs.stdout) ?? null }, stderr: { path: logs.stderr, size: sizeOf(logs.stderr) ?? null } }
   }
 }

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { Backend } from "../domain/config.js"
-import { Device, DevicesListed, Event, HealthProbed, ProcessExited, RestartScheduled } from "../domain/events.js"
+import { Device, DevicesListed, Event, HealthProbed, ProcessExited, RequestServed, RestartScheduled } from "../domain/events.js"
 import type { Health, Status } from "../domain/instances.js"
 
 /**
@@ -50,6 +50,21 @@ const probeFields = {
 }
 /** A probe as the fold keeps it: the HealthProbed event's fields, and when it was made. */
 const Probe = Schema.Struct({ at: probeAt, ...probeFields })
+
+/** A request the gateway served, as the fold keeps it: the RequestServed event's fields, and when it ended. */
+const Request = Schema.Struct({
+  at: Millis.annotations({ description: "When it ended (ms since the epoch)" }),
+  endpoint: RequestServed.fields.endpoint.annotations({ description: "The path asked for (/v1/chat/completions, /v1/embeddings...)" }),
+  status: RequestServed.fields.status.annotations({ description: "The HTTP status answered; 0 where none was sent (the client left first)" }),
+  streamed: RequestServed.fields.streamed.annotations({ description: "Whether the answer was streamed (server-sent events)" }),
+  duration_ms: RequestServed.fields.duration_ms.annotations({ description: "From its arrival to the answer's end, in ms, its wait included" }),
+  queued_ms: RequestServed.fields.queued_ms.annotations({ description: "How long it waited for its server (a start on demand, a swap, the queue), in ms" }),
+  ttft_ms: RequestServed.fields.ttft_ms.annotations({ description: "From when the server got it to the first token, in ms; null where the answer was not streamed" }),
+  prompt_tokens: RequestServed.fields.prompt_tokens.annotations({ description: "The prompt's tokens as the server counted them; null where its answer did not say" }),
+  completion_tokens: RequestServed.fields.completion_tokens.annotations({ description: "The tokens generated as the server counted them; null where its answer did not say" }),
+  tokens_per_second: RequestServed.fields.tokens_per_second.annotations({ description: "How fast it generated, as the server measured it; null where its answer did not say" }),
+  error: Schema.optionalWith(Schema.String.annotations({ description: "What went wrong, where something did: the client left, the server ended mid-answer, no server took it" }), { exact: true })
+})
 
 // ---- orch ps --------------------------------------------------------------------------------
 
@@ -125,6 +140,7 @@ export const Described = Schema.Struct({
     reason: RestartScheduled.fields.reason.annotations({ description: "Why: the process exited, was unhealthy, or failed to start" }),
     exit: Schema.NullOr(Schema.Struct({ code: exitCode, signal: exitSignal })).annotations({ description: "How the process before it ended, when it exited by itself" })
   })).annotations({ description: "The newest restarts (at most 20), oldest first" }),
+  requests: Schema.Array(Request).annotations({ description: "The newest requests the gateway served it (at most 20), oldest first" }),
   logs: Schema.Struct({ stdout: LogFile, stderr: LogFile }).annotations({ description: "Its log files (llama-server logs to stderr)" })
 }).annotations({ identifier: "Described", description: "Everything known of one instance, secrets hidden: `orch describe NAME --json`" })
 export type Described = typeof Described.Type

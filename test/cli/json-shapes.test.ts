@@ -1,12 +1,14 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Schema } from "effect"
+import { fetch } from "undici"
 import { describe, expect, it } from "vitest"
 import { Described, DevicesJson, DoctorJson, EventJson, HealthAllJson, HealthJson, LintJson, PsJson, ValidateJson } from "../../src/app/shapes.js"
 import { addSim, servers, simHome } from "../support/daemon.js"
 import { freePort } from "../support/net.js"
 import { orch } from "../support/orch.js"
 import { waitFor } from "../support/sim.js"
+import { apiOf } from "../support/sse.js"
 
 const strict = { onExcessProperty: "error" } as const
 
@@ -22,6 +24,10 @@ const conforms = <A, I>(schema: Schema.Schema<A, I>, printed: string) => {
 
 const refuses = <A, I>(schema: Schema.Schema<A, I>, value: unknown) =>
   expect(() => Schema.decodeUnknownSync(schema, strict)(value)).toThrow()
+
+/** A chat request through the gateway on the daemon's listener: its status. */
+const ask = async (origin: string, body: unknown) =>
+  (await fetch(`${origin}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).status
 
 /** A stand-in llama-server that lists two GPUs and a line of a format it does not know. */
 const fakeServer = (home: string) => {
@@ -49,6 +55,13 @@ describe("--json output shapes (src/app/shapes.ts)", () => {
     await waitFor(async () => servers(home).find((server) => server.instance === "chat" && server.pid !== first!.pid), 10_000)
     await waitFor(async () => (JSON.parse(orch(["describe", "chat", "--json", "--home", home]).stdout).health === "healthy" ? true : undefined), 10_000)
     expect(orch(["devices", "--binary", fakeServer(home), "--json", "--home", home]).code).toBe(0)
+    // Requests served: an answer, a refusal by the server, and one the gateway refuses (idle is down) with its error.
+    const origin = new URL((await apiOf(home)).url).origin
+    expect(await ask(origin, { model: "chat", messages: [{ role: "user", content: "hi" }] })).toBe(200)
+    expect(await ask(origin, { model: "chat" })).toBe(400)
+    expect(await ask(origin, { model: "idle", messages: [{ role: "user", content: "hi" }] })).toBe(503)
+    const describedJson = (name: string) => JSON.parse(orch(["describe", name, "--json", "--home", home]).stdout)
+    await waitFor(async () => (describedJson("chat").requests.length === 2 && describedJson("idle").requests.length === 1 ? true : undefined), 10_000)
 
     const rows = conforms(PsJson, orch(["ps", "--json", "--home", home]).stdout)
     expect(rows.map((row) => [row.name, row.status])).toEqual([["bad", "failed"], ["broken", "new"], ["chat", "running"], ["fresh", "new"], ["idle", "stopped"]])
@@ -57,6 +70,8 @@ describe("--json output shapes (src/app/shapes.ts)", () => {
     expect(chat.restart_history).toHaveLength(1)
     expect(chat.last_exit?.signal).toBe("SIGKILL")
     expect(chat.gpu).toEqual({ backend: "vulkan", selected_by: "--device Vulkan1" })
+    expect(chat.requests.map((request) => request.status)).toEqual([200, 400])
+    expect(conforms(Described, orch(["describe", "idle", "--json", "--home", home]).stdout).requests).toEqual([expect.objectContaining({ status: 503, error: expect.stringContaining("idle") })])
     for (const name of ["idle", "bad", "fresh", "broken"]) conforms(Described, orch(["describe", name, "--json", "--home", home]).stdout)
 
     const lines = orch(["events", "--json", "--home", home]).stdout.trimEnd().split("\n")
@@ -67,7 +82,7 @@ describe("--json output shapes (src/app/shapes.ts)", () => {
     })
     expect([...new Set(events.map((event) => event.type))]).toEqual(expect.arrayContaining([
       "DaemonStarted", "ConfigApplied", "StartRequested", "ProcessSpawned", "HealthProbed", "SpawnFailed", "StopRequested", "ProcessStopped",
-      "ProcessExited", "RestartScheduled", "DevicesListed"
+      "ProcessExited", "RestartScheduled", "DevicesListed", "RequestServed"
     ]))
 
     const valid = orch(["config", "validate", path.join(home, "instances", "fresh", "config.json"), "--json", "--home", home])
@@ -101,11 +116,19 @@ describe("--json output shapes (src/app/shapes.ts)", () => {
     const described = {
       name: "chat", status: "new", desired: null, health: null, health_since: null, pid: null, started_at: null, uptime_ms: null, restarts: 0, restarts_in_a_row: 0,
       max_retries: null, next_restart: null, last_exit: null, last_error: null, config: { model: { path: "m.gguf" } }, config_hash: null, argv: null, gpu: null,
-      env_keys: [], probes: [], restart_history: [], logs
+      env_keys: [], probes: [], restart_history: [], requests: [], logs
     }
     Schema.decodeUnknownSync(Described, strict)(described)
     refuses(Described, { ...described, probes: [{ at: 1, result: "maybe", status: null, latency_ms: 1, path: "/health" }] })
     refuses(Described, { ...described, logs: { stdout: logs.stdout } })
+    const { requests: _, ...withoutRequests } = described
+    refuses(Described, withoutRequests)
+    // The fold's requests carry no tag, and a status is the HTTP one (0: none).
+    const request = { at: 1, endpoint: "/v1/chat/completions", status: 200, streamed: true, duration_ms: 9, queued_ms: 0, ttft_ms: 3, prompt_tokens: 5, completion_tokens: 7, tokens_per_second: 40.5 }
+    Schema.decodeUnknownSync(Described, strict)({ ...described, requests: [request, { ...request, status: 0, error: "the client left while it waited" }] })
+    refuses(Described, { ...described, requests: [{ _tag: "RequestServed", ...request }] })
+    refuses(Described, { ...described, requests: [{ ...request, status: 1000 }] })
+    refuses(Described, { ...described, requests: [{ ...request, ttft_ms: undefined }] })
 
     // Each type has its own data: a probe's type with a spawn's data is no line of `orch events`.
     const spawned = { pid: 7, start_time: "1", argv: ["llama-server"], stdout: "o", stderr: "e" }

@@ -279,6 +279,10 @@ describe("the daemon's HTTP API", () => {
     addSim(daemon.home, "idle", await freePort())
     const up = await daemon.post("/api/v1/instances/chat/start?wait=true&timeout=15")
     expect(up.status, up.text).toBe(200)
+    // A request through the gateway on the same listener: chat's describe, checked against the document, has one.
+    const chatted = await send(daemon.origin, "POST", "/v1/chat/completions", { "content-type": "application/json" }, JSON.stringify({ model: "chat", messages: [{ role: "user", content: "hi" }] }))
+    expect(chatted.status, chatted.text).toBe(200)
+    await waitFor(async () => ((await daemon.get("/api/v1/instances/chat")).json.requests.length === 1 ? true : undefined), 10_000, 100)
 
     const [api, cli] = await agreeing(async () => {
       const answer = await daemon.get("/api/v1/instances")
@@ -301,6 +305,7 @@ describe("the daemon's HTTP API", () => {
     expect(chat.logs.stderr.path).toBe(path.join(daemon.home, "instances", "chat", "logs", "stderr.log"))
     expect(chat.config.args).toEqual(["--sim-load-ms", "50", "--api-key", "***"])
     expect(JSON.stringify(chat)).not.toMatch(/sekrit-123|hf_secret_456/)
+    expect(chat.requests).toEqual([expect.objectContaining({ endpoint: "/v1/chat/completions", status: 200, streamed: false, prompt_tokens: expect.any(Number) })])
 
     const unknown = await daemon.get("/api/v1/instances/nope")
     expect(unknown.status).toBe(404)

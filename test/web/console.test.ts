@@ -2,6 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect } from "effect"
 import type { Browser } from "playwright-core"
+import { fetch } from "undici"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { NewEvent } from "../../src/domain/events.js"
 import { Journal } from "../../src/journal/Journal.js"
@@ -191,6 +192,32 @@ describe("the console", { timeout: 60_000 }, () => {
     await shoot(page, "instance")
     await expectAccessible(page)
     await finish()
+  })
+
+  it("an instance's requests: none at first, then each one the gateway serves, live and newest first, a failed one marked", async () => {
+    const { api, ui } = await twoServers()
+    const watched = await openPage(browser, api)
+    const { page } = watched
+    await page.goto(ui.url)
+    await page.getByRole("link", { name: "a", exact: true }).click()
+    await page.getByRole("heading", { name: "a", exact: true }).waitFor()
+    await page.getByText("None through the gateway yet.").waitFor()
+    const navigations = watched.navigations()
+    // Through the gateway on the daemon's listener, as a client would: no key, as orch.json sets none.
+    const ask = async (body: unknown) =>
+      (await fetch(`${new URL(api.url).origin}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).status
+    expect(await ask({ model: "a", messages: [{ role: "user", content: "Say hello" }] })).toBe(200)
+    const rows = page.locator("table.requests tbody tr")
+    await rows.first().waitFor({ timeout: 10_000 })
+    expect(await rows.first().innerText()).toMatch(/\/v1\/chat\/completions\s+200\s+\d+ ms/)
+    // The simulator refuses a chat without messages, as llama-server does.
+    expect(await ask({ model: "a" })).toBe(400)
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2)
+    expect(await rows.first().locator("td.bad").innerText()).toBe("400")
+    expect(watched.navigations()).toBe(navigations)
+    await shoot(page, "instance-requests")
+    await expectAccessible(page)
+    await watched.finish()
   })
 
   it("events: live, filtered by instance and type", async () => {

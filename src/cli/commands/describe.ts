@@ -27,4 +27,4 @@ export const describe = Command.make(
       const described = describeOf(home, options.name, instance, onDisk, now)
       yield* options.json ? printJson(described) : Console.log(describeText(described, now))
     })
-).pipe(Command.withDescription("Show one instance: status, health, pid and uptime, restarts, argv, env keys, logs, the config in effect (secrets hidden), the last probes and restarts"))
+).pipe(Command.withDescription("Show one instance: status, health, pid and uptime, restarts, argv, env keys, logs, the config in effect (secrets hidden), the last probes, restarts and requests served"))

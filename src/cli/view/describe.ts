@@ -1,9 +1,29 @@
 import type { Described } from "../../app/shapes.js"
 import { humanSize } from "../../domain/size.js"
 import { exitText } from "../../domain/ending.js"
+import { servedFailed } from "../../domain/served.js"
 import { paint } from "./palette.js"
 import { renderTable } from "./table.js"
 import { formatAge, formatTime } from "./time.js"
+
+/** Enough to see what the gateway is doing now; --json has the fold's whole ring. */
+const REQUESTS_SHOWN = 5
+
+type Request = Described["requests"][number]
+
+const tokensText = (request: Request) =>
+  request.prompt_tokens === null && request.completion_tokens === null ? "-" : `${request.prompt_tokens ?? "-"}/${request.completion_tokens ?? "-"}`
+
+const requestRow = (request: Request) => [
+  formatTime(request.at),
+  request.endpoint,
+  request.status === 0 ? "no answer" : String(request.status),
+  `${request.duration_ms} ms`,
+  request.ttft_ms === null ? "-" : `${request.ttft_ms} ms`,
+  tokensText(request),
+  request.tokens_per_second === null ? "-" : request.tokens_per_second.toFixed(1),
+  request.error ?? ""
+]
 
 export const describeText = (described: Described, now: number) => {
   const ago = (at: number | null) => (at === null ? "" : ` for ${formatAge(Math.max(0, now - at))}`)
@@ -35,6 +55,15 @@ export const describeText = (described: Described, now: number) => {
     lines.push("", paint.bold("restarts"), renderTable(
       [{ header: "when" }, { header: "attempt" }, { header: "why" }, { header: "exit" }, { header: "delay" }],
       described.restart_history.map((restart) => [formatTime(restart.at), String(restart.attempt), restart.reason, exitText(restart.exit, "cell"), `${restart.delay_ms} ms`])
+    ))
+  }
+  if (described.requests.length > 0) {
+    const shown = described.requests.slice(-REQUESTS_SHOWN)
+    const kept = described.requests.length
+    const failures = described.requests.filter(servedFailed).length
+    lines.push("", `${paint.bold(`last ${shown.length}${shown.length < kept ? ` of ${kept}` : ""} requests`)}, ${failures === 0 ? "none" : failures} failed`, renderTable(
+      [{ header: "time" }, { header: "endpoint" }, { header: "status" }, { header: "took" }, { header: "first token" }, { header: "tokens in/out" }, { header: "tok/s" }, { header: "error", wrap: true }],
+      shown.map(requestRow)
     ))
   }
   return lines.join("\n")

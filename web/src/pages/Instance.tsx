@@ -1,4 +1,5 @@
 import { useMemo, useState } from "react"
+import { servedFailed } from "../../../src/domain/served.js"
 import { api, type Described, type EventJson } from "../api.js"
 import { age, clock, dash } from "../format.js"
 import { useLoaded, useNow } from "../hooks.js"
@@ -21,7 +22,37 @@ const Countdown = ({ next, now }: { readonly next: NonNullable<Described["next_r
   </p>
 )
 
-/** One instance: what `orch describe` says, its probes over the last hour, restarts, events and logs, live. */
+const millis = (ms: number | null) => (ms === null ? "–" : `${ms} ms`)
+
+/** The requests the gateway served it, newest first: the fold's last 20, from its describe (reloaded on each event, theirs included). */
+const Requests = ({ requests }: { readonly requests: Described["requests"] }) =>
+  requests.length === 0 ? (
+    <p className="muted">None through the gateway yet.</p>
+  ) : (
+    <div className="scroll">
+      <table className="requests">
+        <Head columns={["when", "endpoint", "status", "took", "first token", "tokens in/out", "tok/s", "error"]} />
+        <tbody>
+          {[...requests].reverse().map((request, index) => (
+            <tr key={`${request.at}-${index}`}>
+              <td>{clock(request.at)}</td>
+              <td>{request.endpoint}</td>
+              <td className={servedFailed(request) ? "bad" : undefined}>{request.status === 0 ? "no answer" : request.status}</td>
+              <td>{millis(request.duration_ms)}</td>
+              <td>{millis(request.ttft_ms)}</td>
+              <td>
+                {request.prompt_tokens === null && request.completion_tokens === null ? "–" : `${dash(request.prompt_tokens)}/${dash(request.completion_tokens)}`}
+              </td>
+              <td>{request.tokens_per_second === null ? "–" : request.tokens_per_second.toFixed(1)}</td>
+              <td>{request.error ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+
+/** One instance: what `orch describe` says, its probes over the last hour, restarts, requests, events and logs, live. */
 export const Instance = ({ name }: { readonly name: string }) => {
   const [described, reloadDescribed] = useLoaded(() => api.instance(name), [name])
   const [history, reloadHistory] = useLoaded(() => recentEvents(name), [name])
@@ -107,6 +138,8 @@ export const Instance = ({ name }: { readonly name: string }) => {
           </table>
         </div>
       )}
+      <h2>Requests</h2>
+      <Requests requests={d.requests} />
       <h2>Config in effect</h2>
       <pre className="config">{JSON.stringify(d.config, null, 2)}</pre>
       <h2>Events, the last hour</h2>
