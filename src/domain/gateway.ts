@@ -110,21 +110,3 @@ export const allStopped = (names: ReadonlyArray<string>, state: Readonly<Record<
 
 /** OpenAI's error body, which its SDKs read `message` from. */
 export const openAiError = (message: string, type: string, code: string | null = null) => ({ error: { message, type, param: null, code } })
-
-/**
- * The key the instance's own llama-server asks of clients (`--api-key` in its args, or
- * LLAMA_API_KEY in its env: llama.cpp's name for it has no LLAMA_ARG_ prefix): the gateway sends
- * it, so a client needs only the gateway's key. A list of keys (`--api-key a,b`) is answered with
- * its first.
- */
-export const apiKeyOf = (config: InstanceConfig): string | undefined => {
-  const args = config.args
-  let value: string | undefined
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--api-key") value = args[i + 1]
-    else if (args[i]!.startsWith("--api-key=")) value = args[i]!.slice("--api-key=".length)
-  }
-  value ??= config.env["LLAMA_API_KEY"]
-  const first = value?.split(",")[0]
-  return first === undefined || first === "" ? undefined : first
-}

@@ -44,12 +44,19 @@ export const classifyDeep = (deep: Deep, status: number, body: string): { readon
   return { result: "error", reason: `deep probe ${deepRequest(deep).path}: ${classifyAnswer(status, body).reason ?? `HTTP ${status}`}` }
 }
 
-/** The API key a server was given (its flag wins over LLAMA_API_KEY, as in llama-server): deep probes need it. */
+/**
+ * The API key a server was given, which probes of its model list and deep probes need, and which
+ * the gateway sends so that a client needs only the gateway's key: its last `--api-key` flag, else
+ * LLAMA_API_KEY (llama.cpp's name for it has no LLAMA_ARG_ prefix), as llama-server reads them. Of
+ * a list of keys (`--api-key a,b`, any of which the server takes) the first.
+ */
 export const apiKeyOf = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>>): string | undefined => {
-  for (let i = args.length - 1; i >= 0; i--) {
+  let value: string | undefined
+  for (let i = args.length - 1; i >= 0 && value === undefined; i--) {
     const arg = args[i]!
-    if (arg === "--api-key" && i + 1 < args.length) return args[i + 1]
-    if (arg.startsWith("--api-key=")) return arg.slice("--api-key=".length)
+    if (arg === "--api-key" && i + 1 < args.length) value = args[i + 1]
+    else if (arg.startsWith("--api-key=")) value = arg.slice("--api-key=".length)
   }
-  return env["LLAMA_API_KEY"]
+  const first = (value ?? env["LLAMA_API_KEY"])?.split(",")[0]
+  return first === undefined || first === "" ? undefined : first
 }

@@ -41,12 +41,28 @@ describe("deep probes", () => {
     expect(classifyDeep(deep, status, body)).toEqual(expected)
   })
 
-  it.each([
-    [["--api-key", "a"], {}, "a"],
-    [["--api-key=b"], { LLAMA_API_KEY: "c" }, "b"],
-    [[], { LLAMA_API_KEY: "c" }, "c"],
-    [["--metrics"], {}, undefined]
-  ])("finds the API key in %j %j", (args, env, key) => {
-    expect(apiKeyOf(args, env)).toBe(key)
+})
+
+describe("apiKeyOf: the key the instance's own llama-server asks of clients", () => {
+  it.each<[string, ReadonlyArray<string>, Record<string, string>, string | undefined]>([
+    ["none", [], {}, undefined],
+    ["none among other flags", ["--ctx-size", "8192", "--jinja"], {}, undefined],
+    ["--api-key KEY", ["--api-key", "k1"], {}, "k1"],
+    ["--api-key=KEY", ["--api-key=k1"], {}, "k1"],
+    ["among other flags", ["--ctx-size", "8192", "--api-key", "k1", "--jinja"], {}, "k1"],
+    ["the last one wins (= then space)", ["--api-key=k1", "--api-key", "k2"], {}, "k2"],
+    ["the last one wins (space then =)", ["--api-key", "k1", "--api-key=k2"], {}, "k2"],
+    ["a value with = in it", ["--api-key=a=b"], {}, "a=b"],
+    ["a list of keys: the first", ["--api-key", "k1,k2,k3"], {}, "k1"],
+    ["a list of keys with =: the first", ["--api-key=k1,k2"], {}, "k1"],
+    ["--api-key-file is not --api-key", ["--api-key-file", "keys.txt"], {}, undefined],
+    ["from llama-server's env variable, LLAMA_API_KEY", [], { LLAMA_API_KEY: "e1" }, "e1"],
+    ["a list in the env: the first", [], { LLAMA_API_KEY: "e1,e2" }, "e1"],
+    ["the flag wins over the env, as in llama-server", ["--api-key", "k1"], { LLAMA_API_KEY: "e1" }, "k1"],
+    ["LLAMA_ARG_API_KEY is no variable llama-server reads", [], { LLAMA_ARG_API_KEY: "e1" }, undefined],
+    ["an empty key is none", ["--api-key="], {}, undefined],
+    ["an empty env is none", [], { LLAMA_API_KEY: "" }, undefined]
+  ])("%s", (_, args, env, expected) => {
+    expect(apiKeyOf(args, env)).toBe(expected)
   })
 })

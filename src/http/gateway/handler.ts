@@ -1,7 +1,8 @@
 import type * as http from "node:http"
 import { timingSafeEqual } from "node:crypto"
 import type { EventOf } from "../../domain/events.js"
-import { apiKeyOf, openAiError, routeFor } from "../../domain/gateway.js"
+import { openAiError, routeFor } from "../../domain/gateway.js"
+import { apiKeyOf } from "../../domain/health.js"
 import type { State } from "../../domain/instances.js"
 import type { Settings } from "../../domain/settings.js"
 import { probeOrigin } from "../../runtime/prober.js"
@@ -81,7 +82,7 @@ export const makeGateway = (deps: GatewayDeps) => {
   const upstreamOf = (route: Routed) => {
     const instance = deps.state().instances[route.name]
     const config = instance?.pid != null && instance.decoded_config !== null ? instance.decoded_config : route.config
-    return { origin: probeOrigin(config), apiKey: apiKeyOf(config), pid: instance?.pid ?? null }
+    return { origin: probeOrigin(config), apiKey: apiKeyOf(config.args, config.env), pid: instance?.pid ?? null }
   }
 
   const models = (response: http.ServerResponse) => {
