@@ -114,10 +114,14 @@ export const makeProber = (name: string, config: InstanceConfig) =>
       if (classified.result === "ok" && !identityChecked) {
         const models = yield* Effect.either(call("/v1/models"))
         const who = models._tag === "Right" ? servesAlias(models.right.body, name) : { ok: false, served: [] }
+        // A 401 is our server asking for a key the daemon does not know (one in --api-key-file), not a stranger.
+        const refused = models._tag === "Right" && models.right.status === 401
         if (!who.ok) {
           return {
             _tag: "HealthProbed", result: "error", status: answer.right.status, latency_ms, path,
-            reason: `another server answers on port ${config.server.port}: it serves ${who.served.join(", ") || "no model list"}, not "${name}"`
+            reason: refused
+              ? `the server asks for an API key to list its models, and none it was given is in its args or env (give it with --api-key or LLAMA_API_KEY rather than --api-key-file)`
+              : `another server answers on port ${config.server.port}: it serves ${who.served.join(", ") || "no model list"}, not "${name}"`
           } satisfies Probed
         }
         identityChecked = true
