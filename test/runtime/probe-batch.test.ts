@@ -2,10 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Stream, TestClock } from "effect"
 import type { EventOf } from "../../src/domain/events.js"
 import { Journal, JournalLive } from "../../src/journal/Journal.js"
-import { PROBE_BATCH_MS, makeProbeBatch } from "../../src/runtime/probe-batch.js"
+import { PROBE_BATCH_MS, SERVED_BATCH_MS, makeProbeBatch } from "../../src/runtime/probe-batch.js"
 import { journalIn, on, probe, spawned } from "../support/journal.js"
 
 const ok = probe("ok") as EventOf<"HealthProbed">
+const served: EventOf<"RequestServed"> = {
+  _tag: "RequestServed", endpoint: "/v1/chat/completions", status: 200, streamed: false, duration_ms: 5, queued_ms: 0, ttft_ms: null, prompt_tokens: 3, completion_tokens: 4, tokens_per_second: 50
+}
 
 /** A real journal in a temp folder, with a counter of the commits made through it. */
 const counted = Effect.gen(function* () {
@@ -58,6 +61,26 @@ describe("the probe batch", () => {
       expect((yield* rows).map((row) => row.event._tag)).toEqual(["HealthProbed", "ProcessSpawned"])
       yield* TestClock.adjust(PROBE_BATCH_MS)
       expect(commits).toEqual([1, 1])
+    }).pipe(Effect.scoped, Effect.provide(JournalLive(journalIn()))))
+
+  it.effect("commits request records within SERVED_BATCH_MS, or with the next probes, whichever is first", () =>
+    Effect.gen(function* () {
+      const { commit, commits, rows } = yield* counted
+      const batch = yield* makeProbeBatch(commit)
+      yield* batch.addServed("a", served)
+      yield* TestClock.adjust(PROBE_BATCH_MS)
+      yield* batch.addServed("a", served)
+      expect(commits).toEqual([])
+      yield* TestClock.adjust(SERVED_BATCH_MS - PROBE_BATCH_MS)
+      expect(commits).toEqual([2])
+      // A probe does not wait for the requests' timer; they go with it.
+      yield* batch.addServed("a", served)
+      yield* batch.add("b", ok)
+      yield* TestClock.adjust(PROBE_BATCH_MS)
+      expect(commits).toEqual([2, 2])
+      yield* TestClock.adjust(SERVED_BATCH_MS)
+      expect(commits).toEqual([2, 2])
+      expect((yield* rows).map((row) => row.event._tag)).toEqual(["RequestServed", "RequestServed", "RequestServed", "HealthProbed"])
     }).pipe(Effect.scoped, Effect.provide(JournalLive(journalIn()))))
 
   it.effect("commits what waits when its scope closes", () =>

@@ -104,7 +104,19 @@ export const forward = async (pool: Pool, sent: Sent, response: http.ServerRespo
   const body = answer.body
   const resume = () => body.resume()
   response.on("drain", resume)
+  // The chunks read in one turn of the event loop go out in one write: a server making tokens
+  // faster than they are written is read several times a turn, and each write is a system call.
+  let corked = false
+  const uncork = () => {
+    corked = false
+    response.uncork()
+  }
   body.on("data", (chunk: Buffer) => {
+    if (!corked) {
+      corked = true
+      response.cork()
+      setImmediate(uncork)
+    }
     // The tail is all that is read, and only its last TAIL_CHARS matter.
     const text = (chunk.length > TAIL_CHARS ? chunk.subarray(chunk.length - TAIL_CHARS) : chunk).toString("utf8")
     if (ttftMs === null && streamed && carriesToken(text)) ttftMs = Math.round(performance.now() - started)
