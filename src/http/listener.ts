@@ -84,7 +84,7 @@ const startGateway = (daemon: DaemonState["Type"], settings: Settings["gateway"]
           admission,
           settings,
           hosts,
-          served: (instance, event) => void Runtime.runFork(runtime)(daemon.recordServed(instance, event))
+          served: (instance, event) => Runtime.runSync(runtime)(daemon.recordServed(instance, event))
         })
       ),
       (gateway) => Effect.promise(() => gateway.close())

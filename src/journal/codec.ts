@@ -50,10 +50,29 @@ const probeData = spelledOut<"HealthProbed">()((event: EventOf<"HealthProbed">) 
     : { result: event.result, status: event.status, latency_ms: event.latency_ms, path: event.path, reason: event.reason }
 )
 
+/** A request record's data, the same way: the gateway writes one a request, a thousand a second under load. */
+const servedData = spelledOut<"RequestServed">()((event: EventOf<"RequestServed">) => {
+  const data = {
+    endpoint: event.endpoint,
+    status: event.status,
+    streamed: event.streamed,
+    duration_ms: event.duration_ms,
+    queued_ms: event.queued_ms,
+    ttft_ms: event.ttft_ms,
+    prompt_tokens: event.prompt_tokens,
+    completion_tokens: event.completion_tokens,
+    tokens_per_second: event.tokens_per_second
+  }
+  return event.error === undefined ? data : { ...data, error: event.error }
+})
+
 /** The columns of a new row: `data` is the encoded event without its tag. */
 export const toColumns = (input: NewEvent) => {
   if (input.event._tag === "HealthProbed") {
     return { at: input.at, instance: input.instance, type: input.event._tag, v: EVENT_VERSIONS.HealthProbed, data: JSON.stringify(probeData(input.event)) }
+  }
+  if (input.event._tag === "RequestServed") {
+    return { at: input.at, instance: input.instance, type: input.event._tag, v: EVENT_VERSIONS.RequestServed, data: JSON.stringify(servedData(input.event)) }
   }
   const { _tag, ...data } = encodeEvent(input.event)
   return { at: input.at, instance: input.instance, type: _tag, v: EVENT_VERSIONS[_tag], data: JSON.stringify(data) }

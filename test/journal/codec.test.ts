@@ -20,6 +20,20 @@ describe("toColumns", () => {
   })
 })
 
+const served: ReadonlyArray<EventOf<"RequestServed">> = [
+  { _tag: "RequestServed", endpoint: "/v1/chat/completions", status: 200, streamed: true, duration_ms: 812, queued_ms: 0, ttft_ms: 40, prompt_tokens: 12, completion_tokens: 30, tokens_per_second: 41.5 },
+  { _tag: "RequestServed", endpoint: "/v1/embeddings", status: 0, streamed: false, duration_ms: 3, queued_ms: 2, ttft_ms: null, prompt_tokens: null, completion_tokens: null, tokens_per_second: null, error: "the client left while it waited" }
+]
+
+describe("toColumns of a request record", () => {
+  it.each(served)("writes one (status $status) exactly as Schema encodes it, and reads it back whole", (event) => {
+    const { _tag, ...encoded } = Schema.encodeSync(Event)(event)
+    const columns = toColumns({ instance: "chat", event, at: 1_000 })
+    expect(columns).toEqual({ at: 1_000, instance: "chat", type: _tag, v: 1, data: JSON.stringify(encoded) })
+    expect(fromRow({ seq: 1, ...columns, at: 1_000 })).toEqual(Either.right({ seq: 1, at: 1_000, instance: "chat", event }))
+  })
+})
+
 describe("fromRawRowTrusted", () => {
   const raw = (type: string, data: unknown) => [7, 1_000, "chat", type, 1, JSON.stringify(data)] as const
   const spawnedData = { pid: 42, start_time: "1", argv: ["llama-server"], stdout: "o", stderr: "e" }
