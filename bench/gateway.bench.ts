@@ -55,7 +55,7 @@ http.createServer((req, res) => {
 
 const bareProxy = (port: number) =>
   new Promise<{ readonly port: number; readonly child: ChildProcess }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["-e", BARE_PROXY, String(port), require.resolve("undici")], { stdio: ["ignore", "pipe", "inherit"] })
+    const child = spawn(process.execPath, ["-e", BARE_PROXY, String(port), path.join(process.cwd(), "node_modules", "undici")], { stdio: ["ignore", "pipe", "inherit"] })
     child.once("error", reject)
     child.stdout!.once("data", (line: Buffer) => resolve({ port: Number(line.toString().trim()), child }))
   })

@@ -27,12 +27,13 @@ export type Readiness =
   /** None is wanted and none will be: answer 503 with this. */
   | { readonly _tag: "Refuse"; readonly message: string }
 
+/** Whether its server can take a request: wanted, running, healthy, and not about to be restarted. */
+export const serving = (instance: InstanceState | undefined): boolean =>
+  instance !== undefined && instance.desired === "up" && instance.pid !== null && instance.health === "healthy" && instance.status === "running" && !instance.restart_pending
+
 /** Whether a request for this instance can go now (instance undefined: the journal knows nothing of it yet). */
 export const readiness = (route: Route, instance: InstanceState | undefined): Readiness => {
-  if (instance !== undefined && instance.desired === "up" && instance.status !== "failed") {
-    const ready = instance.pid !== null && instance.health === "healthy" && !instance.restart_pending && instance.status === "running"
-    return ready ? { _tag: "Ready" } : { _tag: "Wait" }
-  }
+  if (instance !== undefined && instance.desired === "up" && instance.status !== "failed") return serving(instance) ? { _tag: "Ready" } : { _tag: "Wait" }
   if (route.gateway.on_demand) return { _tag: "Start" }
   const name = route.name
   return instance?.status === "failed"
@@ -50,7 +51,7 @@ export type Waited = { readonly done: false } | { readonly done: true; readonly 
 export const waited = (instance: InstanceState | undefined, since: number): Waited => {
   if (instance === undefined) return { done: false }
   const name = instance.name
-  if (instance.pid !== null && instance.health === "healthy" && !instance.restart_pending && instance.status === "running") return { done: true, ok: true }
+  if (serving(instance)) return { done: true, ok: true }
   if (instance.status === "failed") return { done: true, ok: false, message: `${name} did not start: ${instance.last_error ?? "failed"}` }
   if (instance.start_failed_at !== null && instance.start_failed_at >= since) {
     return { done: true, ok: false, message: `${name} did not start: ${instance.last_error ?? "failed"} (the daemon tries again under its restart_policy)` }

@@ -144,7 +144,8 @@ describe("the gateway", () => {
     const home = simHome()
     writeSettings(home, { max_queue: 2 })
     const [port] = await freePorts(1)
-    addSim(home, "slow", port!, ["--sim-load-ms", "2500"], { gateway: { on_demand: true } })
+    // Loading for longer than the gateway's slack: a first start is waited for as long as its start_period.
+    addSim(home, "slow", port!, ["--sim-load-ms", "6000"], { gateway: { on_demand: true } })
     const base = await startGateway(home)
     const openai = client(base)
     const leaving = new AbortController()

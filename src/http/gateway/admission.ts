@@ -2,7 +2,7 @@ import { Effect, Either } from "effect"
 import { checkForUp, startEvents } from "../../app/requests.js"
 import type { Decided } from "../../domain/decide.js"
 import { decide } from "../../domain/decide.js"
-import { type Activity, allStopped, idle, inTheWay, readiness, waitBound, waited } from "../../domain/gateway.js"
+import { type Activity, allStopped, idle, inTheWay, readiness, serving, waitBound, waited } from "../../domain/gateway.js"
 import type { InstanceState, State } from "../../domain/instances.js"
 import type { Settings } from "../../domain/settings.js"
 import type { Routed, RouteTable } from "./routes.js"
@@ -131,17 +131,16 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
     return ask
   }
 
-  const ready = (name: string) => {
-    const instance = instanceOf(name)
-    return instance !== undefined && !pending(name) && instance.desired === "up" && instance.pid !== null && instance.health === "healthy" && instance.status === "running" && !instance.restart_pending
-  }
+  const ready = (name: string) => !pending(name) && serving(instanceOf(name))
 
   /**
    * Waits until the server is ready or never will be (or the client goes), bounded by its load
    * time. `queued`: the request is not counted as waiting already (a group's queue counts its own).
    */
-  const waitReady = async (name: string, since: number, signal: AbortSignal, queued: boolean): Promise<Admitted | undefined> => {
-    const bound = waitBound(instanceOf(name), Date.now(), 0) + SLACK_MS
+  const waitReady = async (route: Routed, since: number, signal: AbortSignal, queued: boolean): Promise<Admitted | undefined> => {
+    const name = route.name
+    // A start just asked for may not be folded yet: the config on disk says how long it may load.
+    const bound = waitBound(instanceOf(name), Date.now(), route.config.healthcheck.start_period) + SLACK_MS
     if (!queued) waiting++
     try {
       const result = await until(() => {
@@ -170,7 +169,7 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
       const problem = await askStartOnce(name, reason)
       if (problem !== undefined) return { ok: false, status: 503, message: problem }
     }
-    const failed = await waitReady(name, since, signal, queued)
+    const failed = await waitReady(route, since, signal, queued)
     const asked = coldSince.get(name)
     // Once per start, by whichever request sees it ready first.
     if (failed === undefined && asked !== undefined) {
