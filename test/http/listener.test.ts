@@ -191,13 +191,15 @@ describe("orch api", () => {
       open: `${base}/api/docs?token=${token}`,
       token,
       openapi: `${base}/api/v1/openapi.json`,
-      metrics: `${base}/metrics`
+      metrics: `${base}/metrics`,
+      gateway: `${base}/v1`
     })
     const listening = types(home).find((line) => line.type === "ApiListening")
     expect(listening?.data).toEqual({ host: "127.0.0.1", port: port[0] })
 
     const text = ok(["api", "--home", home]).stdout
     expect(text).toMatch(new RegExp(`^API: +${base}/api/v1$`, "m"))
+    expect(text).toMatch(new RegExp(`^gateway: +${base}/v1 `, "m"))
     expect(text).toContain(`${base}/api/docs?token=${token}`)
     expect(text).toMatch(new RegExp(`^token: +${token}\\b`, "m"))
 

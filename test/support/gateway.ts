@@ -14,8 +14,7 @@ export const writeSettings = (home: string, gateway: Record<string, unknown> = {
 export const startGateway = async (home: string) => {
   const started = orch(["daemon", "start", "--home", home])
   expect(started.code, started.stderr).toBe(0)
-  const api = await apiOf(home)
-  return new URL(api.url).origin
+  return new URL((await apiOf(home)).gateway).origin
 }
 
 /** The official SDK pointed at the gateway; no retries of its own, so each call is one request. */

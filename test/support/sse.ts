@@ -12,6 +12,7 @@ export interface ApiShown {
   readonly open: string
   readonly token: string | null
   readonly openapi: string
+  readonly gateway: string
   readonly metrics: string
 }
 

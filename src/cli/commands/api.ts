@@ -51,7 +51,7 @@ export const api = Command.make("api", { home: homeOption, json: jsonOption }, (
   Effect.gen(function* () {
     const found = yield* listeningApi(homeFrom(options.home), options.json)
     const tokenQuery = found.token === undefined ? "" : `?token=${found.token}`
-    const shown = { url: `${found.url}/api/v1`, docs: `${found.url}/api/docs`, open: `${found.url}/api/docs${tokenQuery}`, token: found.token ?? null, openapi: `${found.url}/api/v1/openapi.json`, metrics: `${found.url}/metrics` }
+    const shown = { url: `${found.url}/api/v1`, docs: `${found.url}/api/docs`, open: `${found.url}/api/docs${tokenQuery}`, token: found.token ?? null, openapi: `${found.url}/api/v1/openapi.json`, metrics: `${found.url}/metrics`, gateway: `${found.url}/v1` }
     if (options.json) return yield* printJson(shown)
     yield* Console.log(`API:      ${shown.url}`)
     yield* Console.log(`docs:     ${shown.open}  ${paint.dim("(opens in a browser once; it then keeps the token in a cookie)")}`)
@@ -59,5 +59,6 @@ export const api = Command.make("api", { home: homeOption, json: jsonOption }, (
     yield* Console.log(`OpenAPI:  ${shown.openapi}`)
     yield* Console.log(`metrics:  ${shown.metrics}`)
     yield* Console.log(`console:  ${found.url}/${tokenQuery}  ${paint.dim("(orch ui)")}`)
+    yield* Console.log(`gateway:  ${shown.gateway}  ${paint.dim("(the base URL for OpenAI clients; the model field names the instance)")}`)
   })
-).pipe(Command.withDescription("Print the daemon's API address, its docs URL (with the token, for a browser) and its token; exit 1 if it serves none"))
+).pipe(Command.withDescription("Print the daemon's API address, its docs URL (with the token, for a browser), its token and the OpenAI gateway's base URL; exit 1 if it serves none"))

@@ -2,7 +2,7 @@ import { Effect, Either } from "effect"
 import { checkForUp, startEvents } from "../../app/requests.js"
 import type { Decided } from "../../domain/decide.js"
 import { decide } from "../../domain/decide.js"
-import { type Activity, allStopped, idle, inTheWay, readiness, serving, waitBound, waited } from "../../domain/gateway.js"
+import { allStopped, idle, inTheWay, readiness, serving, waitBound, waited } from "../../domain/gateway.js"
 import type { InstanceState, State } from "../../domain/instances.js"
 import type { Settings } from "../../domain/settings.js"
 import type { Routed, RouteTable } from "./routes.js"
@@ -237,8 +237,7 @@ export const makeAdmission = (daemon: Daemon, table: RouteTable, settings: Setti
   const queueFull = (): Admitted => ({ ok: false, status: 429, message: `${waiting} requests are already waiting for a model (gateway.max_queue is ${settings.max_queue}); try again shortly` })
 
   return {
-    activity: activity as ReadonlyMap<string, Activity>,
-    /** Requests waiting for a start or a swap, by group ("" for none). */
+    /** Requests waiting for a start or a swap. */
     queued: () => waiting,
     changed,
     /**
