@@ -148,7 +148,7 @@ const main = async () => {
     const barePool = new Pool(`http://127.0.0.1:${bare.port}`, { connections: 1 })
     for (let i = 0; i < 200; i++) await small(barePool, "chat")
     const added = { p50: [] as Array<number>, p99: [] as Array<number>, directP50: [] as Array<number>, viaP50: [] as Array<number>, directP99: [] as Array<number>, viaP99: [] as Array<number>, cpu: [] as Array<number> }
-    const streaming = { ratio: [] as Array<number>, direct: [] as Array<number>, via: [] as Array<number> }
+    const streaming = { ratio: [] as Array<number>, direct: [] as Array<number>, via: [] as Array<number>, bare: [] as Array<number> }
     const paced = { ratio: [] as Array<number>, direct: [] as Array<number>, via: [] as Array<number> }
     const pacedDirect = new Pool(`http://127.0.0.1:${pacedPort}`, { connections: 1 })
     const concurrent: Array<string> = []
@@ -198,12 +198,14 @@ const main = async () => {
 
       const straight = await stream(direct, "chat", TOKENS)
       const through = await stream(gateway, "chat", TOKENS)
-      if (straight.chunks !== TOKENS || through.chunks !== TOKENS) throw new Error(`streams gave ${straight.chunks} and ${through.chunks} of ${TOKENS} tokens`)
+      const barely = await stream(barePool, "chat", TOKENS)
+      if (straight.chunks !== TOKENS || through.chunks !== TOKENS || barely.chunks !== TOKENS) throw new Error(`streams gave ${straight.chunks}, ${through.chunks} and ${barely.chunks} of ${TOKENS} tokens`)
       const directRate = straight.chunks / (straight.ms / 1000)
       const viaRate = through.chunks / (through.ms / 1000)
       streaming.direct.push(directRate)
       streaming.via.push(viaRate)
       streaming.ratio.push(viaRate / directRate)
+      streaming.bare.push(barely.chunks / (barely.ms / 1000) / directRate)
 
       const expected = (await stream(direct, "chat", STREAM_TOKENS)).text
       const all = await Promise.all(Array.from({ length: STREAMS }, () => stream(gateway, "chat", STREAM_TOKENS)))
@@ -224,7 +226,7 @@ const main = async () => {
       // The server's own time: from its spawn (the journal's wall clock, moved onto this clock) to its first 200.
       const ownMs = ready - (spawnedAt - (Date.now() - performance.now()))
       cold.push(firstByte - sent - ownMs)
-      console.log(`run ${run + 1}: spaced +${ms(spaced.p50.at(-1)!)} p50, +${ms(spaced.p99.at(-1)!)} p99; back to back +${ms(added.p50.at(-1)!)} p50, +${ms(added.p99.at(-1)!)} p99; paced stream ${(100 * paced.ratio.at(-1)!).toFixed(1)} %, top speed ${(100 * streaming.ratio.at(-1)!).toFixed(1)} %; ${concurrent.at(-1)} streams whole; cold overhead ${ms(cold.at(-1)!)}`)
+      console.log(`run ${run + 1}: spaced +${ms(spaced.p50.at(-1)!)} p50, +${ms(spaced.p99.at(-1)!)} p99; back to back +${ms(added.p50.at(-1)!)} p50, +${ms(added.p99.at(-1)!)} p99; paced stream ${(100 * paced.ratio.at(-1)!).toFixed(1)} %, top speed ${(100 * streaming.ratio.at(-1)!).toFixed(1)} % (bare proxy ${(100 * streaming.bare.at(-1)!).toFixed(1)} %); ${concurrent.at(-1)} streams whole; cold overhead ${ms(cold.at(-1)!)}`)
     }
     await direct.destroy()
     await barePool.destroy()
@@ -245,6 +247,7 @@ const main = async () => {
     report("  direct / through the gateway (chunks/s)", `${median(paced.direct).toFixed(0)} / ${median(paced.via).toFixed(0)}`, "", undefined)
     report("gateway: streamed chunks/s vs direct, top speed", `${(100 * median(streaming.ratio)).toFixed(1)} % [${(100 * Math.min(...streaming.ratio)).toFixed(1)} %]`, "≥ 95 %", median(streaming.ratio) >= 0.95)
     report("  direct / through the gateway (chunks/s)", `${median(streaming.direct).toFixed(0)} / ${median(streaming.via).toFixed(0)}`, "", undefined)
+    report("  through the bare proxy vs direct, top speed", `${(100 * median(streaming.bare)).toFixed(1)} %`, "", undefined)
     report(`gateway: ${STREAMS} concurrent streams complete and in order`, concurrent.join(" "), "all", concurrent.every((run) => run === `${STREAMS}/${STREAMS}`))
     report("gateway: cold start overhead (first byte − server's own load)", `${ms(median(cold))} [${ms(worst(cold))}]`, "≤ 100 ms", median(cold) <= 100)
     report("gateway: daemon CPU per 1,000 requests", `${median(added.cpu).toFixed(0)} ms [${worst(added.cpu).toFixed(0)} ms]`, "", undefined)
