@@ -1,10 +1,10 @@
 import type * as http from "node:http"
-import { timingSafeEqual } from "node:crypto"
 import type { EventOf } from "../../domain/events.js"
 import { openAiError, routeFor } from "../../domain/gateway.js"
 import { apiKeyOf } from "../../domain/health.js"
 import type { State } from "../../domain/instances.js"
 import type { Settings } from "../../domain/settings.js"
+import { sameToken } from "../../runtime/api-token.js"
 import { probeOrigin } from "../../runtime/prober.js"
 import type { Admission, Admitted } from "./admission.js"
 import { forward, type Forwarded, makePools } from "./proxy.js"
@@ -42,12 +42,6 @@ const sendJson = (response: http.ServerResponse, status: number, body: unknown, 
   response.end(text)
 }
 
-const sameKey = (given: string, key: string) => {
-  const a = Buffer.from(given)
-  const b = Buffer.from(key)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
 type Body = { readonly _tag: "Read"; readonly bytes: Buffer } | { readonly _tag: "TooLarge" } | { readonly _tag: "Gone" }
 
 const readBody = (request: http.IncomingMessage): Promise<Body> =>
@@ -75,7 +69,7 @@ export const makeGateway = (deps: GatewayDeps) => {
   const authorized = (request: http.IncomingMessage) => {
     if (settings.api_keys.length === 0) return deps.hosts.has((request.headers.host ?? "").toLowerCase())
     const given = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1]
-    return given !== undefined && settings.api_keys.some((key) => sameKey(given, key))
+    return given !== undefined && settings.api_keys.some((key) => sameToken(given, key))
   }
 
   /** The server to send to: the config it was started with while it runs, else the one on disk. */
@@ -117,20 +111,22 @@ export const makeGateway = (deps: GatewayDeps) => {
     response.once("close", () => {
       if (!response.writableFinished) controller.abort()
     })
-    const record = (forwarded: Forwarded | undefined, status: number, queuedMs: number, error?: string) =>
+    const record = (forwarded: Forwarded | undefined, status: number, queuedMs: number, error?: string) => {
+      const answered = forwarded?._tag === "Answered" ? forwarded : undefined
       deps.served(route.name, {
         _tag: "RequestServed",
         endpoint,
         status,
-        streamed: forwarded?._tag === "Answered" && forwarded.streamed,
+        streamed: answered?.streamed ?? false,
         duration_ms: Math.round(performance.now() - started),
         queued_ms: queuedMs,
-        ttft_ms: forwarded?._tag === "Answered" ? forwarded.ttftMs : null,
-        prompt_tokens: forwarded?._tag === "Answered" ? forwarded.usage.prompt_tokens : null,
-        completion_tokens: forwarded?._tag === "Answered" ? forwarded.usage.completion_tokens : null,
-        tokens_per_second: forwarded?._tag === "Answered" ? forwarded.usage.tokens_per_second : null,
+        ttft_ms: answered?.ttftMs ?? null,
+        prompt_tokens: answered?.usage.prompt_tokens ?? null,
+        completion_tokens: answered?.usage.completion_tokens ?? null,
+        tokens_per_second: answered?.usage.tokens_per_second ?? null,
         ...(error === undefined ? {} : { error })
       })
+    }
     let queuedMs = 0
     for (let attempt = 0; attempt < 2; attempt++) {
       const admitted = await admission.admit(route, controller.signal)
