@@ -1,20 +1,9 @@
 /**
  * What a llama-server answer says of its own work (`usage`, `timings`), read from the answer as it
- * passes through the gateway: never by holding the body. The gateway keeps the last TAIL_CHARS of
- * what passed, since both objects come at the end (of a JSON body, or in a stream's last chunks),
+ * passes through the gateway: never by holding the body. Both objects come at the end (of a JSON
+ * body, or in a stream's last chunks): the gateway keeps the answer's tail (http/gateway/tail.ts)
  * and reads them from there when the answer ends.
  */
-export const TAIL_CHARS = 16_384
-
-/**
- * The tail after `chunk` passed: its last TAIL_CHARS at least, and never more than twice that.
- * Cut back only when it passes twice TAIL_CHARS: cutting at every chunk copied the whole tail
- * for every token of a stream, where this copies each character about once.
- */
-export const keepTail = (tail: string, chunk: string): string => {
-  const joined = chunk.length >= TAIL_CHARS ? chunk : tail + chunk
-  return joined.length > 2 * TAIL_CHARS ? joined.slice(joined.length - TAIL_CHARS) : joined
-}
 
 /**
  * Whether a piece of a streamed answer carries generated text (not the role-only first chunk): a

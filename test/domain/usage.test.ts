@@ -1,6 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { TAIL_CHARS, type Usage, carriesToken, keepTail, usageOf } from "../../src/domain/usage.js"
+import { type Usage, carriesToken, usageOf } from "../../src/domain/usage.js"
+import { TAIL_BYTES, makeTail } from "../../src/http/gateway/tail.js"
 
 /**
  * What an answer says of its own work, read from its tail as it passes through the gateway. The
@@ -46,38 +47,46 @@ const NATIVE_BODY = `{"index":0,"content":"Paris.","tokens":[],"id_slot":0,"stop
   `"generation_settings":{"n_predict":-1,"seed":4294967295,"temperature":0.800000011920929,"samplers":["penalties","top_k","temperature"],"timings_per_token":false,"lora":[]},` +
   `"prompt":"<|im_start|>user\\nWhat is {the} capital of \\"France\\"?<|im_end|>","has_new_line":false,"truncated":false,"stop_type":"eos","stopping_word":"","tokens_cached":52,"timings":${TIMINGS}}`
 
-describe("keepTail: at least the last TAIL_CHARS of what passed, at most twice that", () => {
-  const a = "a".repeat(TAIL_CHARS)
-  const c = "c".repeat(TAIL_CHARS)
-  it.each<[string, string, string, string]>([
-    ["a first chunk", "", "abc", "abc"],
-    ["a chunk after a tail", "abc", "def", "abcdef"],
-    ["an empty chunk changes nothing", "abc", "", "abc"],
-    ["a full tail and one more: kept whole, under twice TAIL_CHARS", a, "b", `${a}b`],
-    ["twice TAIL_CHARS and one more: cut back to the last TAIL_CHARS", `x${a}`, `${c.slice(1)}b`, `${c.slice(1)}b`],
-    ["a chunk of TAIL_CHARS is the tail", "xyz", c, c],
-    ["a chunk over TAIL_CHARS: itself, under twice", "xyz", `d${c}`, `d${c}`],
-    ["a chunk over twice TAIL_CHARS: its end", "xyz", `d${c}${c}`, c]
-  ])("%s", (_, tail, chunk, expected) => {
-    const kept = keepTail(tail, chunk)
-    expect(kept.length).toBeLessThanOrEqual(2 * TAIL_CHARS)
-    expect(kept).toBe(expected)
+/** The tail after `chunks` passed, and the most it held on the way. */
+const through = (chunks: ReadonlyArray<Buffer>) => {
+  const tail = makeTail()
+  let most = 0
+  for (const chunk of chunks) {
+    tail.add(chunk)
+    most = Math.max(most, tail.bytes().length)
+  }
+  return { bytes: tail.bytes(), most }
+}
+
+describe("makeTail: at least the last TAIL_BYTES of what passed, at most twice that", () => {
+  const a = "a".repeat(TAIL_BYTES)
+  const c = "c".repeat(TAIL_BYTES)
+  it.each<[string, ReadonlyArray<string | Buffer>, string]>([
+    ["nothing passed", [], ""],
+    ["a first chunk", ["abc"], "abc"],
+    ["a chunk after a tail", ["abc", "def"], "abcdef"],
+    ["an empty chunk changes nothing", ["abc", ""], "abc"],
+    ["a full tail and one more: kept whole, under twice TAIL_BYTES", [a, "b"], `${a}b`],
+    ["twice TAIL_BYTES and one more: cut back to the last TAIL_BYTES", [`x${a}`, `${c.slice(1)}b`], `${c.slice(1)}b`],
+    ["a chunk over twice TAIL_BYTES: its end", ["xyz", `d${c}${c}`], c],
+    ["a character cut between two chunks is whole", [Buffer.from([0x63, 0x61, 0x66, 0xc3]), Buffer.from([0xa9])], "café"]
+  ])("%s", (_, chunks, expected) => {
+    const passed = through(chunks.map((chunk) => Buffer.from(chunk)))
+    expect(passed.most).toBeLessThanOrEqual(2 * TAIL_BYTES)
+    expect(passed.bytes.toString("utf8")).toBe(expected)
   })
 
-  it("over any chunking, ends with the last TAIL_CHARS of the whole, never more than twice that on the way", () => {
-    const short = fc.string({ unit: "binary", maxLength: 40 })
-    const long = fc.tuple(fc.nat({ max: TAIL_CHARS + 2_000 }), fc.string({ minLength: 1, maxLength: 8 })).map(([n, s]) => s.repeat(Math.ceil(n / s.length)).slice(0, n))
+  it("over any chunking, ends with the last TAIL_BYTES of the whole, never more than twice that on the way", () => {
+    const short = fc.uint8Array({ maxLength: 40 })
+    const long = fc.tuple(fc.nat({ max: TAIL_BYTES + 2_000 }), fc.integer({ min: 0, max: 255 })).map(([n, byte]) => new Uint8Array(n).fill(byte))
     fc.assert(
-      fc.property(fc.array(fc.oneof(short, long), { maxLength: 20 }), (chunks) => {
-        let tail = ""
-        let longest = 0
-        for (const chunk of chunks) {
-          tail = keepTail(tail, chunk)
-          longest = Math.max(longest, tail.length)
-        }
-        expect(longest).toBeLessThanOrEqual(2 * TAIL_CHARS)
-        const whole = chunks.join("")
-        expect(whole.endsWith(tail) && tail.length >= Math.min(whole.length, TAIL_CHARS)).toBe(true)
+      fc.property(fc.array(fc.oneof(short, long), { maxLength: 20 }), (arrays) => {
+        const chunks = arrays.map((array) => Buffer.from(array))
+        const whole = Buffer.concat(chunks)
+        const { bytes, most } = through(chunks)
+        expect(most).toBeLessThanOrEqual(2 * TAIL_BYTES)
+        expect(bytes.length).toBeGreaterThanOrEqual(Math.min(whole.length, TAIL_BYTES))
+        expect(whole.subarray(whole.length - bytes.length).equals(bytes)).toBe(true)
       }),
       { numRuns: RUNS }
     )
@@ -193,21 +202,22 @@ describe("usageOf: tokens and speed from an answer's tail", () => {
   const tricky = fc.string({ unit: fc.constantFrom("{", "}", "[", "]", '"', "\\", ":", ",", "a", " ", "\n", "é", "😀", '"usage":{', '"timings":{', "usage", "data: ", "[DONE]"), maxLength: 40 })
   const answer: fc.Arbitrary<Answer> = fc.record({
     shape: fc.constantFrom<Answer["shape"]>("chat", "chat stream", "chat stream with usage", "text stream", "completion"),
-    content: fc.tuple(tricky, fc.nat({ max: TAIL_CHARS + 2_000 }), tricky).map(([before, pad, after]) => before + "x".repeat(pad) + after),
+    content: fc.tuple(tricky, fc.nat({ max: TAIL_BYTES + 2_000 }), tricky).map(([before, pad, after]) => before + "x".repeat(pad) + after),
     prompt: fc.nat({ max: 200_000 }),
     cached: fc.nat({ max: 1_000_000 }),
     completion: fc.nat({ max: 100_000 }),
     speed: fc.double({ min: 0, max: 10_000, noNaN: true }).map(Math.abs)
   }).map((drawn) => ({ ...drawn, cached: drawn.cached % (drawn.prompt + 1) }))
 
-  it("an answer of any shape and content, in any chunks, through keepTail: the whole answer's usage, its own numbers", () => {
+  it("an answer of any shape and content, cut anywhere (in a character too), through the tail: the whole answer's usage, its own numbers", () => {
     fc.assert(
       fc.property(answer, fc.array(fc.nat(), { maxLength: 20 }), (drawn, cuts) => {
         const body = bodyOf(drawn)
-        const at = [...new Set(cuts.map((cut) => cut % (body.length + 1)))].sort((x, y) => x - y)
-        const chunks = [0, ...at].map((from, i) => body.slice(from, [...at, body.length][i]))
-        expect(chunks.join("")).toBe(body)
-        const tail = chunks.reduce(keepTail, "")
+        const bytes = Buffer.from(body)
+        const at = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((x, y) => x - y)
+        const chunks = [0, ...at].map((from, i) => bytes.subarray(from, [...at, bytes.length][i]))
+        expect(Buffer.concat(chunks).equals(bytes)).toBe(true)
+        const tail = through(chunks).bytes.toString("utf8")
         const expected = usage(drawn.prompt, drawn.completion, Math.round(drawn.speed * 100) / 100)
         expect(usageOf(tail)).toEqual(usageOf(body))
         expect(usageOf(tail)).toEqual(expected)

@@ -1,7 +1,8 @@
 import type * as http from "node:http"
 import type { Readable } from "node:stream"
 import { type Dispatcher, Pool } from "undici"
-import { TAIL_CHARS, type Usage, carriesToken, keepTail, usageOf } from "../../domain/usage.js"
+import { type Usage, carriesToken, usageOf } from "../../domain/usage.js"
+import { makeTail } from "./tail.js"
 
 /**
  * One request passed to a llama-server and its answer passed back as it comes (STYLE.md: a proxy
@@ -99,7 +100,7 @@ export const forward = async (pool: Pool, sent: Sent, response: http.ServerRespo
   const streamed = String(answer.headers["content-type"] ?? "").startsWith("text/event-stream")
   response.writeHead(answer.statusCode, answerHeaders(answer.headers, streamed))
   if (streamed) response.flushHeaders()
-  let tail = ""
+  const tail = makeTail()
   let ttftMs: number | null = null
   const body = answer.body
   const resume = () => body.resume()
@@ -117,10 +118,8 @@ export const forward = async (pool: Pool, sent: Sent, response: http.ServerRespo
       response.cork()
       setImmediate(uncork)
     }
-    // The tail is all that is read, and only its last TAIL_CHARS matter.
-    const text = (chunk.length > TAIL_CHARS ? chunk.subarray(chunk.length - TAIL_CHARS) : chunk).toString("utf8")
-    if (ttftMs === null && streamed && carriesToken(text)) ttftMs = Math.round(performance.now() - started)
-    tail = keepTail(tail, text)
+    if (ttftMs === null && streamed && carriesToken(chunk.toString("utf8"))) ttftMs = Math.round(performance.now() - started)
+    tail.add(chunk)
     if (!response.write(chunk)) body.pause()
   })
   const error = await new Promise<string | undefined>((resolve) => {
@@ -139,5 +138,5 @@ export const forward = async (pool: Pool, sent: Sent, response: http.ServerRespo
   } else {
     response.end()
   }
-  return { _tag: "Answered", status: answer.statusCode, streamed, ttftMs, usage: usageOf(tail), ...(error === undefined ? {} : { error }) }
+  return { _tag: "Answered", status: answer.statusCode, streamed, ttftMs, usage: usageOf(tail.bytes().toString("utf8")), ...(error === undefined ? {} : { error }) }
 }
