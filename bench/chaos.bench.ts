@@ -15,9 +15,11 @@ import { Effect } from "effect"
 import type { Event } from "../src/domain/events.js"
 import { Journal, JournalLive } from "../src/journal/Journal.js"
 import { currentState, verify } from "../src/journal/projection.js"
-import { findMarked } from "../src/runtime/proc.js"
+import { platform } from "../src/runtime/platform/current.js"
 import { settled, violations } from "../test/support/invariants.js"
 import { report } from "./stats.js"
+
+const { findMarked } = platform
 
 const ROUNDS = Number(process.env["CHAOS_ROUNDS"] ?? 200)
 const BUSY = Number(process.env["CHAOS_BUSY"] ?? 0)

@@ -7,7 +7,7 @@ import { JournalUnavailable } from "../journal/errors.js"
 import { OWNER_ONLY } from "../journal/sqlite.js"
 import { daemonEnv } from "../runtime/daemon-env.js"
 import { type DaemonPid, runningDaemon } from "../runtime/lock.js"
-import { isAlive } from "../runtime/proc.js"
+import { platform } from "../runtime/platform/current.js"
 
 /** Polls `check` every 50 ms until it answers, at most `ms`. */
 export const pollUntil = <A>(check: () => A | undefined, ms: number) =>
@@ -75,5 +75,5 @@ export const stopDaemon = (daemon: DaemonPid) =>
     } catch {
       return true
     }
-    return (yield* pollUntil(() => (isAlive(daemon.pid, daemon.startTime) ? undefined : true), 15_000)) === true
+    return (yield* pollUntil(() => (platform.isAlive(daemon.pid, daemon.startTime) ? undefined : true), 15_000)) === true
   })

@@ -12,7 +12,7 @@ import type { State } from "../domain/instances.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { runningDaemon } from "../runtime/lock.js"
-import { isAlive } from "../runtime/proc.js"
+import { platform } from "../runtime/platform/current.js"
 import { apiAddress, apiWords } from "./api-address.js"
 import { withJournal } from "./journal.js"
 import { userMessage } from "./messages.js"
@@ -43,7 +43,7 @@ const instanceChecks = (home: string, name: string, state: State | undefined) =>
     if (loaded.config === undefined) return { checks: [fromFindings(`${name}: config`, loaded.findings, "")], binary: undefined }
     const config = loaded.config
     const running = state?.instances[name]
-    const ours = running?.pid != null && running.start_time !== null && isAlive(running.pid, running.start_time)
+    const ours = running?.pid != null && running.start_time !== null && platform.isAlive(running.pid, running.start_time)
     const checks = [
       fromFindings(`${name}: model`, yield* checkModel(home, config), `${config.model.path} is a GGUF file`),
       fromFindings(`${name}: binary`, yield* checkBinary(home, config), binaryArgv(config).join(" ")),

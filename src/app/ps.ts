@@ -7,7 +7,7 @@ import { type InstanceConfig, decodeInstanceConfig } from "../domain/config.js"
 import type { InstanceState } from "../domain/instances.js"
 import { currentState } from "../journal/projection.js"
 import { runningDaemon } from "../runtime/lock.js"
-import { runningServers } from "../runtime/proc.js"
+import { runningServers } from "../runtime/running-servers.js"
 import { withJournal } from "./journal.js"
 import type { PsRow } from "./shapes.js"
 

@@ -6,7 +6,8 @@ import type { Outcome } from "../domain/outcome.js"
 import { Journal } from "../journal/Journal.js"
 import { currentState } from "../journal/projection.js"
 import { runningDaemon } from "../runtime/lock.js"
-import { isAlive, runningServers } from "../runtime/proc.js"
+import { platform } from "../runtime/platform/current.js"
+import { runningServers } from "../runtime/running-servers.js"
 
 /** What `up` waits beyond the longest start period before it gives up. */
 const WAIT_MARGIN_MS = 30_000
@@ -43,7 +44,7 @@ interface Recorded {
  */
 const contradiction = (home: string, instance: InstanceState, recorded: ReadonlyArray<Recorded>): string | undefined => {
   if (instance.pid !== null) {
-    return instance.start_time === null || isAlive(instance.pid, instance.start_time) ? undefined : `its pid ${instance.pid} does not run`
+    return instance.start_time === null || platform.isAlive(instance.pid, instance.start_time) ? undefined : `its pid ${instance.pid} does not run`
   }
   const running = runningServers(home, recorded).get(instance.name) ?? []
   return running.length === 0 ? undefined : running.length === 1 ? `pid ${running[0]} still runs` : `pids ${running.join(", ")} still run`

@@ -18,7 +18,7 @@ import { redactConfig, restoreSecrets } from "../domain/redact.js"
 import { Journal } from "../journal/Journal.js"
 import { DaemonState } from "../runtime/daemon-state.js"
 import { sizeOf } from "../runtime/log-rotation.js"
-import { isAlive } from "../runtime/proc.js"
+import { platform } from "../runtime/platform/current.js"
 import { Api } from "./api.js"
 import { Invalid, NotDone, NotFound } from "./errors.js"
 import { sse } from "./sse.js"
@@ -108,7 +108,7 @@ export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =
     /** The address its server holds now, if it runs. */
     const ownAddress = (name: string) => {
       const instance = folded.state.instances[name]
-      const alive = instance?.pid != null && instance.start_time !== null && isAlive(instance.pid, instance.start_time)
+      const alive = instance?.pid != null && instance.start_time !== null && platform.isAlive(instance.pid, instance.start_time)
       return alive ? instance.decoded_config?.server : undefined
     }
 

@@ -3,7 +3,7 @@ import * as path from "node:path"
 import Database from "better-sqlite3"
 import { Data, Effect } from "effect"
 import { OWNER_ONLY } from "../journal/sqlite.js"
-import { isAlive, startTimeOf } from "./proc.js"
+import { platform } from "./platform/current.js"
 
 export class AlreadyRunning extends Data.TaggedError("AlreadyRunning")<{ readonly pid: number | undefined }> {}
 export class LockUnavailable extends Data.TaggedError("LockUnavailable")<{ readonly file: string; readonly reason: string }> {}
@@ -21,7 +21,7 @@ export const runningDaemon = (journalDir: string): DaemonPid | undefined => {
   try {
     const [pid, startTime] = fs.readFileSync(pidFile(journalDir), "utf8").trim().split(" ")
     const candidate = { pid: Number(pid), startTime: startTime ?? "" }
-    return Number.isInteger(candidate.pid) && isAlive(candidate.pid, candidate.startTime) ? candidate : undefined
+    return Number.isInteger(candidate.pid) && platform.isAlive(candidate.pid, candidate.startTime) ? candidate : undefined
   } catch {
     return undefined
   }
@@ -50,7 +50,7 @@ export const acquireDaemonLock = (journalDir: string) =>
           ? Effect.fail(new AlreadyRunning({ pid: runningDaemon(journalDir)?.pid }))
           : Effect.fail(new LockUnavailable({ file: lockFile(journalDir), reason: String(error) }))
       }
-      const me = { pid: process.pid, startTime: startTimeOf(process.pid) ?? "" }
+      const me = { pid: process.pid, startTime: platform.startTimeOf(process.pid) ?? "" }
       fs.writeFileSync(`${pidFile(journalDir)}.${process.pid}`, `${me.pid} ${me.startTime}\n`)
       fs.renameSync(`${pidFile(journalDir)}.${process.pid}`, pidFile(journalDir))
       return Effect.succeed({ db, me })

@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process"
 import { Deferred, Effect, Exit, Layer, Option } from "effect"
 import type { InstanceConfig } from "../domain/config.js"
 import { type CrashPoint, crashPoint } from "./crash-point.js"
-import { findMarked, isAlive } from "./proc.js"
+import { platform } from "./platform/current.js"
 import { type Child, type ExitStatus, type Identity, Processes, pollUntilGone } from "./processes.js"
 import { spawnServer, stderrTail } from "./spawn.js"
 import { stopProcess } from "./stop.js"
@@ -18,7 +18,7 @@ interface Known extends Identity {
 const ENDED_KEPT = 256
 
 /**
- * The OS's processes over spawn.ts, stop.ts and proc.ts (marked servers are found on Linux only).
+ * The OS's processes over spawn.ts, stop.ts and this machine's platform (platform/).
  * One per daemon process: its children are the servers this daemon spawned, and a next daemon
  * sees them as anyone's.
  */
@@ -67,16 +67,13 @@ export const ProcessesLive = Layer.sync(Processes, () => {
       } satisfies Child
     }),
     stop: Effect.fn("Processes.stop")((process: Identity, timeoutMs: number) => stopProcess(process.pid, process.startTime, timeoutMs)),
-    isAlive: Effect.fn("Processes.isAlive")((process: Identity) => Effect.sync(() => isAlive(process.pid, process.startTime))),
-    findMarked: Effect.fn("Processes.findMarked")((home: string) =>
-      // A server that just died is a zombie until reaped: marked still, but not running.
-      Effect.sync(() => findMarked(home).filter((marked) => isAlive(marked.pid, marked.startTime)))
-    ),
+    isAlive: Effect.fn("Processes.isAlive")((process: Identity) => Effect.sync(() => platform.isAlive(process.pid, process.startTime))),
+    findMarked: Effect.fn("Processes.findMarked")((home: string) => Effect.sync(() => platform.findMarked(home))),
     awaitExit: Effect.fn("Processes.awaitExit")((process: Identity) => {
       const known = childOf(process)
       return known !== undefined
         ? Effect.map(Deferred.await(known.exit), Option.some)
-        : pollUntilGone(Effect.sync(() => isAlive(process.pid, process.startTime)))
+        : pollUntilGone(Effect.sync(() => platform.isAlive(process.pid, process.startTime)))
     }),
     stderrTail: Effect.fn("Processes.stderrTail")((file: string, offset: number, count: number) => Effect.sync(() => stderrTail(file, offset, count))),
     crashPoint: Effect.fn("Processes.crashPoint")((point: CrashPoint) => crashPoint(point))

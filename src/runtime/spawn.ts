@@ -10,7 +10,7 @@ import { buildArgv, buildEnv } from "../domain/argv.js"
 import { redactArgv } from "../domain/redact.js"
 import type { InstanceConfig } from "../domain/config.js"
 import { serverBaseEnv } from "./daemon-env.js"
-import { startTimeOf } from "./proc.js"
+import { platform } from "./platform/current.js"
 
 /**
  * Why a server was not started: found before spawning, or by the OS at spawn. `configError`: the
@@ -74,8 +74,9 @@ const refusedAtSpawn = (command: string, error: NodeJS.ErrnoException): SpawnRef
 }
 
 /**
- * Starts one server: detached in its own process group, cwd the home, stdout and stderr
- * appended straight to its log files (descriptors, not pipes, so it outlives the daemon).
+ * Starts one server: detached (its own process group; on Windows its own hidden console), cwd the
+ * home, stdout and stderr appended straight to its log files (descriptors, not pipes, so it
+ * outlives the daemon).
  */
 export const spawnServer = (home: string, name: string, config: InstanceConfig) =>
   Effect.gen(function* () {
@@ -101,7 +102,7 @@ export const spawnServer = (home: string, name: string, config: InstanceConfig) 
     const child = yield* Effect.async<ChildProcess, SpawnRefused>((resume) => {
       let started: ChildProcess
       try {
-        started = spawn(command, argv.slice(1), { cwd: home, env, detached: true, stdio: ["ignore", opened.out, opened.err] })
+        started = spawn(command, argv.slice(1), { cwd: home, env, ...platform.spawnOptions, stdio: ["ignore", opened.out, opened.err] })
       } catch (error) {
         return resume(Effect.fail(refusedAtSpawn(command, error as NodeJS.ErrnoException)))
       }
@@ -113,7 +114,7 @@ export const spawnServer = (home: string, name: string, config: InstanceConfig) 
     return {
       child,
       pid,
-      startTime: startTimeOf(pid) ?? "unknown",
+      startTime: platform.startTimeOf(pid) ?? "unknown",
       argv: redactArgv(argv),
       stdout: logs.stdout,
       stderr: logs.stderr,

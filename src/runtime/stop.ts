@@ -1,18 +1,11 @@
 import { Clock, Effect } from "effect"
-import pidtree from "pidtree"
 import { crashPoint } from "./crash-point.js"
-import { isAlive } from "./proc.js"
+import { platform } from "./platform/current.js"
 
-const signal = (pid: number, name: NodeJS.Signals) => {
-  try {
-    process.kill(pid, name)
-  } catch {
-    // Already gone: that is what we wanted.
-  }
-}
+const { isAlive } = platform
 
 /** Every descendant of `pid`, found before the first signal changes the tree. */
-const descendants = (pid: number) => Effect.promise(() => pidtree(pid).catch(() => [] as Array<number>))
+const descendants = (pid: number) => Effect.promise(() => platform.descendants(pid))
 
 const POLL_MS = 25
 
@@ -33,28 +26,22 @@ export interface Stopped {
 }
 
 /**
- * SIGTERM to the server's process group, `timeoutMs` to go, then SIGKILL to the group and every
- * descendant (wrappers such as `llama serve` may have forked). Only a process that still has
- * the recorded identity is ever signalled.
+ * Asks the server to stop (SIGTERM to its process group; Ctrl-C on Windows), `timeoutMs` to go,
+ * then kills it and every descendant (wrappers such as `llama serve` may have forked). Only a
+ * process that still has the recorded identity is ever signalled.
  */
 export const stopProcess = (pid: number, startTime: string, timeoutMs: number) =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeMillis
     if (!isAlive(pid, startTime)) return { how: "graceful", took_ms: 0 } satisfies Stopped
     const tree = yield* descendants(pid)
-    signal(-pid, "SIGTERM")
-    // A stopped process (SIGSTOP, a debugger, a wedged server frozen for a look) acts on SIGTERM
-    // only once it runs again: systemd sends SIGCONT after SIGTERM for the same reason.
-    signal(-pid, "SIGCONT")
+    platform.askToStop(pid)
     yield* crashPoint("stop-signalled")
     if (yield* waitGone(pid, startTime, timeoutMs)) {
-      // The leader went; anything left in its group goes with it.
-      signal(-pid, "SIGKILL")
+      platform.killLeftovers(pid)
       return { how: "graceful", took_ms: (yield* Clock.currentTimeMillis) - started } satisfies Stopped
     }
-    signal(-pid, "SIGKILL")
-    for (const child of [...tree, ...(yield* descendants(pid))]) signal(child, "SIGKILL")
-    signal(pid, "SIGKILL")
+    platform.killTree(pid, [...new Set([...tree, ...(yield* descendants(pid))])])
     yield* waitGone(pid, startTime, 5_000)
     return { how: "killed", took_ms: (yield* Clock.currentTimeMillis) - started } satisfies Stopped
   })

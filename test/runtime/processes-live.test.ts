@@ -2,12 +2,14 @@ import * as fs from "node:fs"
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Either, Fiber, Layer, Option } from "effect"
 import { decodeConfig } from "../../src/domain/lint.js"
-import { startTimeOf } from "../../src/runtime/proc.js"
+import { platform } from "../../src/runtime/platform/current.js"
 import { ProcessesLive } from "../../src/runtime/processes-live.js"
 import { type Child, EXIT_POLL_MS, Processes } from "../../src/runtime/processes.js"
 import { simHome } from "../support/daemon.js"
 import { freePort, listen } from "../support/net.js"
 import { SIM, healthIs } from "../support/sim.js"
+
+const { startTimeOf } = platform
 
 /** Every server a test spawned dies after it, by pid and process group, whatever the test did. */
 const spawned: Array<number> = []

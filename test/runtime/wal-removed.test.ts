@@ -4,13 +4,15 @@ import * as path from "node:path"
 import { Effect, Either, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { Journal } from "../../src/journal/Journal.js"
-import { isAlive, startTimeOf } from "../../src/runtime/proc.js"
+import { platform } from "../../src/runtime/platform/current.js"
 import { addSim, daemonPid, servers, simHome, types } from "../support/daemon.js"
 import { tempHome } from "../support/home.js"
 import { journalIn, on, probe, withJournal } from "../support/journal.js"
 import { freePort } from "../support/net.js"
 import { orch } from "../support/orch.js"
 import { request, waitFor } from "../support/sim.js"
+
+const { isAlive, startTimeOf } = platform
 
 /** What an operator tidying up does: the journal's WAL and its index, gone while in use. */
 const removeWal = (home: string) => {

@@ -1,10 +1,12 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach } from "vitest"
-import { findMarked, startTimeOf } from "../../src/runtime/proc.js"
+import { platform } from "../../src/runtime/platform/current.js"
 import { tempHome } from "./home.js"
 import { orch } from "./orch.js"
 import { SIM, TINY_MODEL } from "./sim.js"
+
+const { findMarked, startTimeOf } = platform
 
 const homes: Array<string> = []
 

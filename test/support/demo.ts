@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { expect, onTestFinished } from "vitest"
-import { findMarked } from "../../src/runtime/proc.js"
+import { platform } from "../../src/runtime/platform/current.js"
+
+const { findMarked } = platform
 
 /** Processes whose command line names `text`: a daemon of the demo's home, say. */
 const commandsNaming = (text: string) =>

@@ -1,6 +1,8 @@
 import type { State } from "../../src/domain/instances.js"
 import { reconcile } from "../../src/domain/supervise.js"
-import { findMarked, isAlive } from "../../src/runtime/proc.js"
+import { platform } from "../../src/runtime/platform/current.js"
+
+const { findMarked, isAlive } = platform
 
 /**
  * Issue 15's promise, as the chaos bench and the crash-point tests check it after a daemon
@@ -20,7 +22,7 @@ export const settled = (state: State, now = Date.now()) =>
  */
 export const violations = (home: string, state: State): ReadonlyArray<{ readonly instance: string; readonly problem: string }> => {
   const found: Array<{ instance: string; problem: string }> = []
-  const live = findMarked(home).filter((marked) => isAlive(marked.pid, marked.startTime))
+  const live = findMarked(home)
   const names = new Set([...Object.keys(state.instances), ...live.map((marked) => marked.instance)])
   for (const name of names) {
     const mine = live.filter((marked) => marked.instance === name)

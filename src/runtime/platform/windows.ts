@@ -1,0 +1,4 @@
+import type { Platform } from "./platform.js"
+import { posix } from "./posix.js"
+
+export const windows: Platform = posix
