@@ -42,7 +42,8 @@ export const ensureDaemon = (home: string) =>
     })
     const child = spawn(process.execPath, [process.argv[1]!, "daemon", "run", "--home", home], {
       cwd: home,
-      detached: true,
+      // Its own process group (a console of its own, hidden, on Windows), so it outlives this command.
+      ...platform.spawnOptions,
       stdio: ["ignore", log, log],
       env: { ...daemonEnv(process.env), NO_COLOR: "1" }
     })
@@ -67,7 +68,11 @@ export const whyNotStarted = (home: string) => {
   return `the daemon did not start${said === undefined ? "" : `: ${said}`} (see ${daemonLog(home)})`
 }
 
-/** Asks the daemon to stop (SIGTERM) and waits for it to go; its servers keep running. */
+/**
+ * Asks the daemon to stop (SIGTERM) and waits for it to go; its servers keep running. (On Windows
+ * a signal from another process terminates it at once: its next start finds what it left, as
+ * after a crash.)
+ */
 export const stopDaemon = (daemon: DaemonPid) =>
   Effect.gen(function* () {
     try {
