@@ -1,11 +1,13 @@
 import { Context, Effect, Option, Schedule } from "effect"
 import type { InstanceConfig } from "../domain/config.js"
 import type { CrashPoint } from "./crash-point.js"
+import type { Marked } from "./platform/platform.js"
 import type { SpawnRefused } from "./spawn.js"
 import type { Stopped } from "./stop.js"
 
 export type { CrashPoint } from "./crash-point.js"
 export { SpawnRefused } from "./spawn.js"
+export type { Marked } from "./platform/platform.js"
 export type { Stopped } from "./stop.js"
 
 /** A process as the daemon knows it (DESIGN.md §6): a pid alone may have been reused since. */
@@ -14,10 +16,6 @@ export interface Identity {
   readonly startTime: string
 }
 
-/** A server of a home found by its environment markers. */
-export interface Marked extends Identity {
-  readonly instance: string
-}
 
 export interface ExitStatus {
   readonly code: number | null
@@ -38,7 +36,7 @@ export interface Child extends Identity {
 
 /**
  * How often a process that is not our child is looked at for life: nobody tells us when it ends.
- * Each look is one read of /proc; a second's latency on an adopted server's exit is the price.
+ * Each look is one read of /proc on Linux; a second's latency on an adopted server's exit is the price.
  */
 export const EXIT_POLL_MS = 500
 
@@ -55,8 +53,9 @@ export class Processes extends Context.Tag("llama-orch/Processes")<
      */
     readonly spawn: (home: string, instance: string, config: InstanceConfig) => Effect.Effect<Child, SpawnRefused>
     /**
-     * SIGTERM, `timeoutMs` to go, then SIGKILL to it and its descendants; only a process that still
-     * has this identity is signalled. Passes the crash point "stop-signalled" after the SIGTERM.
+     * Asks it to stop (SIGTERM; Ctrl-C on Windows), `timeoutMs` to go, then kills it and its
+     * descendants; only a process that still has this identity is signalled. Passes the crash
+     * point "stop-signalled" after the asking.
      */
     readonly stop: (process: Identity, timeoutMs: number) => Effect.Effect<Stopped>
     /** Whether the process with this identity still runs (a zombie does not). */
