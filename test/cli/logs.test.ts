@@ -87,7 +87,8 @@ describe("orch logs", () => {
     const beforeTerm = new Date().toISOString()
     expect(orch(["logs", "chat", "--stderr", "--since", beforeTerm, "--home", home]).stdout).toBe("")
 
-    const follow = spawn(process.execPath, [ORCH, "logs", "chat", "--stderr", "-f", "-n", "0", "--home", home], { stdio: ["ignore", "pipe", "pipe"] })
+    // From a time, not from the end (-n 0): a follower that starts late on a busy machine misses nothing.
+    const follow = spawn(process.execPath, [ORCH, "logs", "chat", "--stderr", "-f", "--since", beforeTerm, "--home", home], { stdio: ["ignore", "pipe", "pipe"] })
     try {
       let seen = ""
       follow.stdout.on("data", (chunk) => (seen += chunk))
