@@ -26,18 +26,19 @@ export interface Stopped {
 }
 
 /**
- * Asks the server to stop (SIGTERM to its process group; Ctrl-C on Windows), `timeoutMs` to go,
- * then kills it and every descendant (wrappers such as `llama serve` may have forked). Only a
- * process that still has the recorded identity is ever signalled.
+ * Asks the server to stop (SIGTERM to its process group), `timeoutMs` to go, then kills it and
+ * every descendant: wrappers such as `llama serve` may have forked. Where a server cannot be
+ * asked (Windows), it is killed at once. Only a process that still has the recorded identity is
+ * ever signalled.
  */
 export const stopProcess = (pid: number, startTime: string, timeoutMs: number) =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeMillis
     if (!isAlive(pid, startTime)) return { how: "graceful", took_ms: 0 } satisfies Stopped
     const tree = yield* descendants(pid)
-    platform.askToStop(pid)
+    const asked = platform.askToStop(pid)
     yield* crashPoint("stop-signalled")
-    if (yield* waitGone(pid, startTime, timeoutMs)) {
+    if (asked && (yield* waitGone(pid, startTime, timeoutMs))) {
       platform.killLeftovers(pid)
       return { how: "graceful", took_ms: (yield* Clock.currentTimeMillis) - started } satisfies Stopped
     }

@@ -7,7 +7,7 @@ import { buildArgv } from "../../src/domain/argv.js"
 import { type InstanceConfig, decodeInstanceConfig } from "../../src/domain/config.js"
 import { flagValue, instanceOf, splitCommandLine } from "../../src/runtime/platform/windows-argv.js"
 import { type CimProcess, descendantsIn, lookScript, parseProcesses, startTimeFrom } from "../../src/runtime/platform/windows-cim.js"
-import { ctrlCScript, killArgv, killTreeArgv, powershellArgv } from "../../src/runtime/platform/windows-commands.js"
+import { killArgv, killTreeArgv, powershellArgv } from "../../src/runtime/platform/windows-commands.js"
 
 /** The Windows platform's pure parts: fixtures in test/fixtures/windows (their README says where their shapes come from). */
 
@@ -234,26 +234,6 @@ describe("the commands run", () => {
     expect(script).toContain("Get-CimInstance -ClassName Win32_Process | ForEach-Object")
     expect(script).not.toContain("CommandLine")
     expect(lookScript({ filter: "ProcessId = 6208", commandLines: false })).toContain("-Filter 'ProcessId = 6208' |")
-  })
-
-  it("the Ctrl-C helper ignores Ctrl-C itself, leaves its console, then joins the server's and sends it to the whole console", () => {
-    const script = ctrlCScript(6208)
-    const order = [
-      "SetConsoleCtrlHandler([IntPtr]::Zero, $true)",
-      "::FreeConsole()",
-      "::AttachConsole(6208)",
-      "::GenerateConsoleCtrlEvent(0, 0)",
-      "::FreeConsole()"
-    ]
-    let from = 0
-    for (const step of order) {
-      const at = script.indexOf(step, from)
-      expect(at, step).toBeGreaterThanOrEqual(from)
-      from = at + step.length
-    }
-    // A here-string opens at a line's end and closes at a line's start, or PowerShell reads on.
-    expect(script).toMatch(/-MemberDefinition @'\n[^]*\n'@\n/)
-    expect(script).toContain('[DllImport("kernel32.dll", SetLastError = true)] public static extern bool AttachConsole(uint processId);')
   })
 
   it.each([

@@ -25,8 +25,11 @@ export interface Platform {
   readonly isAlive: (pid: number, startTime: string) => boolean
   /** This home's servers that run, found without the journal: one spawned just before a daemon died included. */
   readonly findMarked: (home: string) => ReadonlyArray<Marked>
-  /** Asks the server to end as its own Ctrl-C or SIGTERM would; may do nothing where that cannot be asked. */
-  readonly askToStop: (pid: number) => void
+  /**
+   * Asks the server to end as its own SIGTERM or Ctrl-C would. False where that cannot be asked
+   * (Windows): then the stop is a kill at once, not after a grace period waited out for nothing.
+   */
+  readonly askToStop: (pid: number) => boolean
   /** The process's descendants now, to be killed too if it must be forced (they may outlive it otherwise). */
   readonly descendants: (pid: number) => Promise<ReadonlyArray<number>>
   /** Ends the process and every descendant at once, whatever they are doing. */

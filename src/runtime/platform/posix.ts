@@ -20,6 +20,7 @@ export const posixSignals: Pick<Platform, "askToStop" | "descendants" | "killTre
     // A stopped process (SIGSTOP, a debugger, a wedged server frozen for a look) acts on SIGTERM
     // only once it runs again: systemd sends SIGCONT after SIGTERM for the same reason.
     signal(-pid, "SIGCONT")
+    return true
   },
   descendants: (pid) => pidtree(pid).catch(() => [] as Array<number>),
   killTree: (pid, descendants) => {

@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn, spawnSync } from "node:child_process"
+import { execFile, execFileSync, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import { performance } from "node:perf_hooks"
 import { promisify } from "node:util"
@@ -9,7 +9,7 @@ import { type InstanceConfig, decodeInstanceConfig } from "../../domain/config.j
 import type { Marked, Platform } from "./platform.js"
 import { instanceOf, splitCommandLine } from "./windows-argv.js"
 import { type CimProcess, descendantsIn, lookScript, parseProcesses } from "./windows-cim.js"
-import { ctrlCScript, killArgv, killTreeArgv, powershellArgv } from "./windows-commands.js"
+import { killArgv, killTreeArgv, powershellArgv } from "./windows-commands.js"
 
 /** The programs run, by name on PATH or by path. */
 export interface WindowsTools {
@@ -21,8 +21,6 @@ export interface WindowsTools {
 const LOOK_TIMEOUT_MS = 15_000
 /** Every process with its command line may pass Node's default of 1 MiB. */
 const LOOK_MAX_BUFFER = 64 * 1024 * 1024
-/** Add-Type compiles its C# first, which takes a second or two. */
-const HELPER_TIMEOUT_MS = 30_000
 const TASKKILL_TIMEOUT_MS = 10_000
 /**
  * How long kill(pid, 0) alone vouches for an identity that a look confirmed (see isAlive). A pid
@@ -135,24 +133,13 @@ export const windowsPlatform = (tools: WindowsTools = { powershell: "powershell"
     /**
      * llama-server ends cleanly on Ctrl-C only (its console handler ignores Ctrl-Break), and
      * Windows delivers Ctrl-C only on the console it is generated on, never to one process of
-     * another. So a helper joins the server's console and generates it there (ctrlCScript), in
-     * the background: its C# compiles for a second or two, which the daemon does not wait out.
-     * That needs a server with a console and Ctrl-C enabled. Node's `detached` (libuv:
-     * DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP) gives it neither, so a server spawned that way
-     * cannot be reached: AttachConsole fails, the helper does nothing, and the stop ends in
-     * killTree after the grace period, as it does whenever the helper fails.
+     * another. A helper could join the server's console and generate it there, but a server
+     * spawned with Node's `detached` (libuv: DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP) has no
+     * console to join and Ctrl-C disabled, and one spawned without it is in Node's job, killed
+     * with the daemon. So a stop is a kill: llama-server keeps nothing that a clean exit would
+     * have saved, and a request in flight is cut either way.
      */
-    askToStop: (pid) => {
-      if (!isPid(pid)) return
-      try {
-        const helper = spawn(tools.powershell, powershellArgv(ctrlCScript(pid)), { windowsHide: true, stdio: "ignore", timeout: HELPER_TIMEOUT_MS })
-        // No PowerShell: the grace period ends in killTree.
-        helper.once("error", () => {})
-        helper.unref()
-      } catch {
-        // The same: the grace period ends in killTree.
-      }
-    },
+    askToStop: () => false,
     descendants: (pid) =>
       promisify(execFile)(tools.powershell, powershellArgv(lookScript({ commandLines: false })), lookOptions)
         .then(({ stdout }) => descendantsIn(parseProcesses(stdout), pid))
