@@ -105,19 +105,7 @@ export const forward = async (pool: Pool, sent: Sent, response: http.ServerRespo
   const body = answer.body
   const resume = () => body.resume()
   response.on("drain", resume)
-  // The chunks read in one turn of the event loop go out in one write: a server making tokens
-  // faster than they are written is read several times a turn, and each write is a system call.
-  let corked = false
-  const uncork = () => {
-    corked = false
-    response.uncork()
-  }
   body.on("data", (chunk: Buffer) => {
-    if (!corked) {
-      corked = true
-      response.cork()
-      setImmediate(uncork)
-    }
     if (ttftMs === null && streamed && carriesToken(chunk.toString("utf8"))) ttftMs = Math.round(performance.now() - started)
     tail.add(chunk)
     if (!response.write(chunk)) body.pause()
