@@ -3,7 +3,8 @@ import { platform } from "./platform/current.js"
 /**
  * The servers of this home that run, by instance, as the processes themselves show them: each
  * recorded one (a journal's pid and start time) that still runs, and every one found by its
- * markers (on Windows, its command line), recorded or not. For checking what a journal says, which may not be so.
+ * markers (on Windows, its command line), recorded or not. For checking what a journal says,
+ * which may not be so.
  */
 export const runningServers = (
   home: string,
