@@ -8,6 +8,7 @@ import { devices } from "./devices.js"
 import { doctor } from "./doctor.js"
 import { down } from "./down.js"
 import { events } from "./events.js"
+import { exportCommand } from "./export/export.js"
 import { health } from "./health.js"
 import { init } from "./init.js"
 import { installService } from "./install-service.js"
@@ -21,5 +22,5 @@ import { up } from "./up.js"
 
 export const orch = Command.make("orch").pipe(
   Command.withDescription("Supervise llama.cpp llama-server instances"),
-  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, replay, journal, daemon, installService, devices, doctor, api, ui])
+  Command.withSubcommands([up, down, restart, ps, logs, describe, dashboard, health, init, config, events, exportCommand, replay, journal, daemon, installService, devices, doctor, api, ui])
 )
