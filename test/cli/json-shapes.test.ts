@@ -104,7 +104,8 @@ describe("--json output shapes (src/app/shapes.ts)", () => {
     expect(all.find((instance) => instance.name === "chat")?.probes.length).toBeGreaterThan(0)
     const one = conforms(HealthJson, orch(["health", "chat", "--json", "--home", home]).stdout)
     expect(one.probes.length).toBeGreaterThan(0)
-  })
+    // About thirty commands and a restart waited for: 19 s of the default 20 on a quiet CI run.
+  }, 60_000)
 
   it("refuses what a command could not have printed", () => {
     const row = { name: "chat", pid: 4242, host: "127.0.0.1", port: 8080, backend: "cpu", device: null, model: "tiny.gguf", status: "running", health: "healthy", desired: "up", started_at: 1, uptime_ms: 2, restarts: 0, actual_pids: null }
