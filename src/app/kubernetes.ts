@@ -29,8 +29,7 @@ export interface Manifest {
 const resolveNames = (home: string, names: ReadonlyArray<string> | undefined) =>
   Effect.gen(function* () {
     const known = (yield* discoverInstances(home)).names
-    if (names === undefined) return known
-    for (const name of names) {
+    for (const name of names ?? []) {
       if (known.includes(name)) continue
       const hint = Option.match(didYouMean(name, known), {
         onSome: (guess) => `did you mean "${guess}"? (orch ps lists them)`,
@@ -38,7 +37,17 @@ const resolveNames = (home: string, names: ReadonlyArray<string> | undefined) =>
       })
       return yield* new BadOption({ option: "NAME", problem: `no instance "${name}" in ${home}`, hint })
     }
-    return names
+    // Two instances whose names differ only by "_" and "-" would be one set of objects in a cluster.
+    const byObjectName = new Map<string, string>()
+    const chosen = names === undefined ? known : [...new Set(names)]
+    for (const name of chosen) {
+      const other = byObjectName.get(kubeName(name))
+      if (other !== undefined) {
+        return yield* new BadOption({ option: "NAME", problem: `"${other}" and "${name}" would both be named "${kubeName(name)}" in Kubernetes`, hint: `rename one of them (its folder under instances/)` })
+      }
+      byObjectName.set(kubeName(name), name)
+    }
+    return chosen
   })
 
 /** The same hash `orch up` journals: the config as written, so whitespace alone does not roll a Deployment. */

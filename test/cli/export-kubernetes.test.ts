@@ -7,7 +7,7 @@ import type { Deployment as DeploymentObject } from "kubernetes-types/apps/v1.js
 import type { Secret as SecretObject, Service as ServiceObject } from "kubernetes-types/core/v1.js"
 import { parseAllDocuments } from "yaml"
 import { describe, expect, it } from "vitest"
-import { tempHome, writeConfig } from "../support/home.js"
+import { tempHome, unwritableDir, writeConfig } from "../support/home.js"
 import { hasStackTrace, orch } from "../support/orch.js"
 
 const GOLDEN = path.resolve("test/fixtures/kubernetes")
@@ -121,5 +121,23 @@ describe("orch export kubernetes", () => {
     expect(run.stdout + run.stderr).toMatch(message)
     expect(hasStackTrace(run)).toBe(false)
     expect(fs.existsSync(out)).toBe(false)
+  })
+
+  it("refuses two instances that would share a Kubernetes name", () => {
+    const home = homeWith({ code_7b: CONFIGS["cpu"], "code-7b": CONFIGS["cuda"] })
+    const run = orch(["export", "kubernetes", "--all", "--home", home, "--out", path.join(home, "k8s")])
+    expect(run.code).toBe(1)
+    expect(run.stdout + run.stderr).toMatch(/"code_7b" and "code-7b" would both be named "code-7b"/)
+    expect(fs.existsSync(path.join(home, "k8s"))).toBe(false)
+  })
+
+  it("says where it could not write, and leaves nothing behind", () => {
+    const home = homeWith(CONFIGS)
+    const out = unwritableDir()
+    const run = orch(["export", "kubernetes", "--all", "--home", home, "--out", out])
+    expect(run.code).toBe(1)
+    expect(run.stdout + run.stderr).toContain(out)
+    expect(hasStackTrace(run)).toBe(false)
+    expect(fs.readdirSync(out)).toEqual([])
   })
 })
