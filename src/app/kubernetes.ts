@@ -20,7 +20,6 @@ export interface ExportOptions {
 
 /** One instance's YAML: the file `--out` writes it to, and its text. */
 export interface Manifest {
-  readonly instance: string
   readonly fileName: string
   readonly text: string
 }
@@ -76,6 +75,6 @@ export const exportKubernetes = (home: string, names: ReadonlyArray<string> | un
       if (!("config" in each) || each.config === undefined) return []
       const exported = exportInstance({ name: each.name, config: each.config, hash: hashOf(each.raw), ...options })
       const documents = exported.documents.map((document) => stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }))
-      return [{ instance: each.name, fileName: `${kubeName(each.name)}.yaml`, text: `${header(each.name, exported.notes)}\n${documents.join("---\n")}` }]
+      return [{ fileName: `${kubeName(each.name)}.yaml`, text: `${header(each.name, exported.notes)}\n${documents.join("---\n")}` }]
     })
   })

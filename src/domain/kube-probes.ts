@@ -1,7 +1,7 @@
 import type { InstanceConfig } from "./config.js"
 
 /** Kubernetes counts probe times in whole seconds, at least 1: a 500 ms interval is probed each second. */
-export const wholeSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
+const wholeSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000))
 
 export interface ProbeTiming {
   readonly periodSeconds: number

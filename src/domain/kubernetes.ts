@@ -26,8 +26,8 @@ const SECRET_FLAG_ENV: ReadonlyArray<readonly [string, string]> = [
   ["--hf-token", "HF_TOKEN"]
 ]
 
-export const MODELS_MOUNT = "/models"
-export const HASH_ANNOTATION = "llama-orchestrator/config-hash"
+const MODELS_MOUNT = "/models"
+const HASH_ANNOTATION = "llama-orchestrator/config-hash"
 
 export type ModelsVolume = { readonly pvc: string } | { readonly hostPath: string }
 
