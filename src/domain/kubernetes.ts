@@ -129,8 +129,11 @@ export const exportInstance = (request: ExportRequest): Exported => {
     ...sorted(secrets).map(([key]): EnvVar => ({ name: key, valueFrom: { secretKeyRef: { name: secretName, key } } }))
   ]
   const backend = config.gpu.backend
-  const gpuLimit = backend === "cpu" ? {} : { [GPU_RESOURCE[backend]]: "1" }
-  const cpuRequest = config.model.threads === undefined ? {} : { cpu: String(config.model.threads) }
+  // An extended resource's request defaults to its limit, so the GPU is named once.
+  const resources = {
+    ...(config.model.threads === undefined ? {} : { requests: { cpu: String(config.model.threads) } }),
+    ...(backend === "cpu" ? {} : { limits: { [GPU_RESOURCE[backend]]: "1" } })
+  }
   const livenessPath = config.healthcheck.deep === "slots" ? "/slots" : config.healthcheck.path
 
   const deployment: Deployment = {
@@ -153,9 +156,7 @@ export const exportInstance = (request: ExportRequest): Exported => {
               args,
               ...(env.length === 0 ? {} : { env }),
               ports: [{ name: "http", containerPort: port }],
-              ...(Object.keys(cpuRequest).length + Object.keys(gpuLimit).length === 0
-                ? {}
-                : { resources: { ...(Object.keys(cpuRequest).length === 0 ? {} : { requests: { ...cpuRequest, ...gpuLimit } }), ...(backend === "cpu" ? {} : { limits: gpuLimit }) } }),
+              ...(Object.keys(resources).length === 0 ? {} : { resources }),
               volumeMounts: [{ name: "models", mountPath: MODELS_MOUNT, readOnly: true }],
               startupProbe: httpProbe(config.healthcheck.path, port, startupTiming(config.healthcheck)),
               livenessProbe: httpProbe(livenessPath, port, livenessTiming(config.healthcheck)),

@@ -43,6 +43,11 @@ describe("exportInstance", () => {
     }
   })
 
+  it("requests the threads as CPUs and limits the GPU to one", () => {
+    expect(containerOf(exported({ model: { path: "q.gguf", threads: 12 }, gpu: { backend: "cuda" } })).resources).toEqual({ requests: { cpu: "12" }, limits: { "nvidia.com/gpu": "1" } })
+    expect(containerOf(exported({})).resources).toBeUndefined()
+  })
+
   it("mounts a host path instead of a PVC, and writes the namespace into every object", () => {
     const result = exported({}, { models: { hostPath: "/srv/models" }, namespace: "llm" })
     expect(deploymentOf(result).spec!.template.spec!.volumes).toEqual([{ name: "models", hostPath: { path: "/srv/models", type: "Directory" } }])
