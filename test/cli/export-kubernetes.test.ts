@@ -8,6 +8,7 @@ import type { Secret as SecretObject, Service as ServiceObject } from "kubernete
 import { parseAllDocuments } from "yaml"
 import { describe, expect, it } from "vitest"
 import { tempHome, unwritableDir, writeConfig } from "../support/home.js"
+import { kubeTypeErrors } from "../support/kube-types.js"
 import { hasStackTrace, orch } from "../support/orch.js"
 
 const GOLDEN = path.resolve("test/fixtures/kubernetes")
@@ -49,6 +50,14 @@ const validateAll = (yamlText: string) =>
     return object
   })
 
+/** Valid by the schemas, and no field the API does not have: throws with what TypeScript says. */
+const checkAll = (yamlText: string) => {
+  const objects = validateAll(yamlText)
+  const errors = kubeTypeErrors(objects)
+  if (errors.length > 0) throw new Error(errors.join("\n"))
+  return objects
+}
+
 describe("orch export kubernetes", () => {
   it.each(Object.keys(CONFIGS))("prints the %s instance as its golden file, every document valid", (name) => {
     const home = homeWith(CONFIGS)
@@ -58,13 +67,17 @@ describe("orch export kubernetes", () => {
     const golden = path.join(GOLDEN, `${name}.yaml`)
     if (process.env["ORCH_UPDATE_GOLDEN"] === "1") fs.writeFileSync(golden, run.stdout)
     expect(run.stdout).toBe(fs.readFileSync(golden, "utf8"))
-    const kinds = validateAll(run.stdout).map((object) => object.kind)
+    const kinds = checkAll(run.stdout).map((object) => object.kind)
     expect(kinds).toEqual(["Deployment", "Service"])
   })
 
   it("fails validation on a misspelt field", () => {
     const good = fs.readFileSync(path.join(GOLDEN, "cpu.yaml"), "utf8")
-    expect(() => validateAll(good)).not.toThrow()
+    expect(() => checkAll(good)).not.toThrow()
+    // A misspelt optional field, which the schema validator alone lets pass.
+    expect(() => validateAll(good.replace("livenessProbe:", "livenesProbe:"))).not.toThrow()
+    expect(() => checkAll(good.replace("livenessProbe:", "livenesProbe:"))).toThrow(/livenesProbe/)
+    expect(() => checkAll(good.replace("readOnly: true", "readonly: true"))).toThrow(/readonly/)
     // A typo in a required field, a value of the wrong type, a probe port that is no port.
     expect(() => validateAll(good.replace("containers:", "contianers:"))).toThrow(/containers/)
     expect(() => validateAll(good.replace("replicas: 1", "replicas: one"))).toThrow(/replicas/)
@@ -83,7 +96,7 @@ describe("orch export kubernetes", () => {
     })
     const run = orch(["export", "kubernetes", "chat", "--home", home, "--namespace", "llm"])
     expect(run.code).toBe(0)
-    const objects = validateAll(run.stdout)
+    const objects = checkAll(run.stdout)
     expect(objects.map((object) => object.kind)).toEqual(["Secret", "Deployment", "Service"])
     const [secret, deployment, service] = objects as unknown as [SecretObject, DeploymentObject, ServiceObject]
     expect(secret.stringData).toEqual({ DB_PASSWORD: secrets.password, HF_TOKEN: secrets.token, LLAMA_API_KEY: secrets.key })
