@@ -42,7 +42,10 @@ export const stopProcess = (pid: number, startTime: string, timeoutMs: number) =
       platform.killLeftovers(pid)
       return { how: "graceful", took_ms: (yield* Clock.currentTimeMillis) - started } satisfies Stopped
     }
-    platform.killTree(pid, [...new Set([...tree, ...(yield* descendants(pid))])])
+    // Looked at again only if the tree had time to change: where the server was not asked
+    // (Windows, where each look is a PowerShell run), the first look is a moment old.
+    const now = asked ? yield* descendants(pid) : []
+    platform.killTree(pid, [...new Set([...tree, ...now])])
     yield* waitGone(pid, startTime, 5_000)
     return { how: "killed", took_ms: (yield* Clock.currentTimeMillis) - started } satisfies Stopped
   })
