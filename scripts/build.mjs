@@ -20,11 +20,17 @@ const common = {
 }
 
 // Bundled: an unbundled Effect CLI starts several times slower. `orch` itself is a launcher of a
-// few lines that loads the full CLI, or for `orch ps` a bundle without the CLI framework, which
-// starts faster still (bench/RESULTS.md).
+// few lines that loads the full CLI; or the thin client of a running daemon (no Effect at all); or
+// for `orch ps` where no daemon answers, a bundle without the CLI framework (bench/RESULTS.md).
 await Promise.all([
   build({ ...common, entryPoints: ["src/main.ts"], outfile: "dist/orch-cli.cjs" }),
   build({ ...common, entryPoints: ["src/launcher/fast-ps.ts"], outfile: "dist/orch-ps.cjs" }),
+  build({ ...common, entryPoints: ["src/launcher/thin.ts"], outfile: "dist/orch-thin.cjs", metafile: true }).then(({ metafile }) => {
+    // The thin client's point is what it does not load.
+    const kept = Object.values(metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0))
+    const effect = kept.map(([file]) => file).filter((file) => file.includes("node_modules/effect/"))
+    if (effect.length > 0) throw new Error(`dist/orch-thin.cjs must not bundle Effect, and has ${effect.length} of its files (${effect.slice(0, 3).join(", ")}…)`)
+  }),
   build({ ...common, entryPoints: ["src/launcher/bin.ts"], outfile: "dist/orch.cjs", sourcemap: false, banner: { js: "#!/usr/bin/env node" } })
 ])
 await chmod("dist/orch.cjs", 0o755)

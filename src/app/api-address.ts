@@ -1,7 +1,7 @@
 import { Effect, Either } from "effect"
 import { journalDir } from "../config/home.js"
 import { readSettings } from "../config/settings.js"
-import { hostPort } from "../domain/address.js"
+import { hostPort, reachable } from "../domain/address.js"
 import type { State } from "../domain/instances.js"
 import { listenAddress } from "../domain/settings.js"
 import { readApiToken } from "../runtime/api-token.js"
@@ -16,9 +16,6 @@ export type ApiAddress =
   /** A daemon holds the lock and has not yet recorded where it listens: it is starting. */
   | { readonly _tag: "Starting" }
   | { readonly _tag: "NoDaemon" }
-
-/** A listener on every address is reached, from here, on loopback. */
-const reachable = (host: string) => (host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host)
 
 export const apiAddress = (home: string, state: State | undefined): Effect.Effect<ApiAddress> =>
   Effect.gen(function* () {

@@ -3,10 +3,11 @@ import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Either, Layer, PubSub, Queue, Runtime, Schedule } from "effect"
 import { readSettings } from "../config/settings.js"
-import { hostPort } from "../domain/address.js"
+import { hostPort, reachable } from "../domain/address.js"
 import { oneLine } from "../domain/findings.js"
 import { DEFAULT_LISTEN, listenAddress, type Settings } from "../domain/settings.js"
 import { ensureApiToken } from "../runtime/api-token.js"
+import { removeDaemonAddress, writeDaemonAddress } from "../runtime/daemon-address.js"
 import { DaemonState } from "../runtime/daemon-state.js"
 import { beat } from "../runtime/feed.js"
 import { Api } from "./api.js"
@@ -18,6 +19,7 @@ import { EventsLive } from "./events.js"
 import { makeAdmission } from "./gateway/admission.js"
 import { makeGateway } from "./gateway/handler.js"
 import { makeRouteTable } from "./gateway/routes.js"
+import { HealthLive } from "./health.js"
 import { InstancesLive } from "./instances.js"
 import { DaemonHealthLive, MachineLive } from "./machine.js"
 import { RoutesLive } from "./routes.js"
@@ -45,7 +47,7 @@ const serve = (guard: Guard, hub: EventHub["Type"], server: Context.Context<Laye
     HttpMiddleware.withTracerDisabledWhen(untraced),
     Layer.provide(RoutesLive(guard)),
     Layer.provide(ConsoleLive),
-    Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide([InstancesLive, EventsLive.pipe(Layer.provide(Layer.succeed(EventHub, hub))), MachineLive, DaemonHealthLive]))),
+    Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide([InstancesLive, EventsLive.pipe(Layer.provide(Layer.succeed(EventHub, hub))), HealthLive, MachineLive, DaemonHealthLive]))),
     Layer.provide(AuthorizedLive(guard)),
     Layer.provide(Layer.succeedContext(server))
   )
@@ -136,12 +138,26 @@ export const ListenerLive = Layer.scopedDiscard(
     const direct = directStreams(guard, hub)
     const viaApi = node.listeners("request") as Array<(request: http.IncomingMessage, response: http.ServerResponse) => void>
     node.removeAllListeners("request")
+    const me = String(process.pid)
     node.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
-      if (!gateway.handle(request, response) && !direct(request, response)) for (const listener of viaApi) listener(request, response)
+      if (gateway.handle(request, response) || direct(request, response)) return
+      // Who answers: the thin launcher trusts an answer only from the daemon its address file names.
+      response.setHeader("x-orch-daemon", me)
+      for (const listener of viaApi) listener(request, response)
     })
     // One heartbeat for every event stream, on the feed they already wait on.
     yield* beat(daemon.feed, HEARTBEAT_MS)
     yield* daemon.record(null, { _tag: "ApiListening", host: listen.host, port })
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        try {
+          writeDaemonAddress(daemon.home, `http://${hostPort(reachable(listen.host), port)}`)
+        } catch {
+          // Without it the CLI folds the journal itself: slower, never wrong.
+        }
+      }),
+      () => Effect.sync(() => removeDaemonAddress(daemon.home))
+    )
     yield* Effect.logInfo(`API on http://${hostPort(listen.host, port)}/api/v1 (docs: /api/docs)`)
   })
 )

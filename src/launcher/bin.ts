@@ -2,16 +2,18 @@ import * as fs from "node:fs"
 import Module from "node:module"
 import * as path from "node:path"
 import * as vm from "node:vm"
-import { parseFastPs } from "./fast-argv.js"
+import { parseThin } from "./thin-argv.js"
 
 /**
- * `orch` itself: loads the full CLI, or for `orch ps` (run all day, and from scripts) a bundle
- * without the CLI framework. Most of a cold start is V8 compiling the bundle, so the compiled code
+ * `orch` itself: loads the full CLI; or for the commands run all day and from scripts (`ps`,
+ * `health`, `describe`, `up --no-wait`…) the thin client of the running daemon, and where none
+ * answers, the full CLI (or for `ps` a bundle without the CLI framework) reading the journal itself.
+ * Most of a cold start is V8 compiling the bundle, so the compiled code
  * is kept in dist/.v8-cache (V8's code cache; Node 20 has no module compile cache of its own) and
  * reused while the bundle and node are the same (how much that saves: bench/RESULTS.md).
  * Where dist is not writable, everything works, only slower.
  */
-const load = (bundle: string) => {
+const load = (bundle: string): unknown => {
   const file = path.join(__dirname, bundle)
   const stat = fs.statSync(file)
   const cacheDir = path.join(__dirname, ".v8-cache")
@@ -41,6 +43,12 @@ const load = (bundle: string) => {
   loaded.filename = file
   loaded.paths = (Module as unknown as { _nodeModulePaths: (dir: string) => Array<string> })._nodeModulePaths(path.dirname(file))
   script.runInThisContext()(loaded.exports, Module.createRequire(file), loaded, file, path.dirname(file))
+  return loaded.exports
 }
 
-load(parseFastPs(process.argv.slice(2)) === undefined ? "orch-cli.cjs" : "orch-ps.cjs")
+const thin = parseThin(process.argv.slice(2))
+if (thin === undefined) load("orch-cli.cjs")
+else {
+  const { answer } = load("orch-thin.cjs") as typeof import("./thin.js")
+  void answer(thin).then((answered) => answered || load(thin.command === "ps" ? "orch-ps.cjs" : "orch-cli.cjs"))
+}

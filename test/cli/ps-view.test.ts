@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { decodeInstanceConfig } from "../../src/domain/config.js"
 import type { InstanceState } from "../../src/domain/instances.js"
 import { psRows } from "../../src/app/ps.js"
-import { rowTone } from "../../src/cli/view/ps.js"
+import { rowTone } from "../../src/cli/view/ps-table.js"
 
 const base = { name: "x", pid: null, host: null, port: null, backend: null, device: null, model: null, desired: "up" as const, started_at: null, uptime_ms: null, restarts: 0, actual_pids: null }
 

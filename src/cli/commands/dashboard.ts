@@ -10,7 +10,7 @@ import { runningDaemon } from "../../runtime/lock.js"
 import { homeFrom, homeOption } from "../options.js"
 import { eventLine } from "../view/events.js"
 import { paint } from "../view/palette.js"
-import { tableOf } from "../view/ps.js"
+import { tableOf } from "../view/ps-table.js"
 import { enterScreen } from "../view/screen.js"
 import { formatTime } from "../view/time.js"
 

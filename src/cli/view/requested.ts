@@ -1,0 +1,9 @@
+import { instancesDir } from "../../config/paths.js"
+
+/* What `up`, `down` and `restart` say of a request that returns at once: plain code, for the thin launcher too. */
+
+export const requestedText = (names: ReadonlyArray<string>) => `requested: ${names.join(", ")}`
+
+export const nothingToStart = (home: string) => `No instances under ${instancesDir(home)}. Create one with \`orch init NAME --model PATH\`.`
+
+export const NOTHING_TO_STOP = "No instances."
