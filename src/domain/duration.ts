@@ -37,10 +37,8 @@ export const formatDuration = (ms: number): string => {
   return `${ms}ms`
 }
 
-const DurationInput = Schema.Union(
-  Schema.Number,
-  Schema.String.annotations({ jsonSchema: { type: "string", pattern: DURATION_PATTERN } })
-)
+/** Made per field rather than when the module loads: the thin launcher shows durations without Schema (scripts/build.mjs). */
+const durationInput = () => Schema.Union(Schema.Number, Schema.String.annotations({ jsonSchema: { type: "string", pattern: DURATION_PATTERN } }))
 
 /** How a refused duration was written, for the message: a number is seconds. */
 const written = (input: number | string) => (typeof input === "number" ? `${input}s` : JSON.stringify(input))
@@ -51,7 +49,7 @@ const written = (input: number | string) => (typeof input === "number" ? `${inpu
  */
 export const Duration = (options: { readonly minMs?: number; readonly maxMs: number; readonly description: string }) => {
   const minMs = options.minMs ?? 0
-  return Schema.transformOrFail(DurationInput, Schema.Number, {
+  return Schema.transformOrFail(durationInput(), Schema.Number, {
     strict: true,
     decode: (input, _, ast) =>
       Either.match(parseDuration(input), {

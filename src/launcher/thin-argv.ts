@@ -11,6 +11,8 @@ export type Thin =
   | { readonly command: "describe"; readonly home: string | undefined; readonly json: boolean; readonly name: string }
   /** name undefined: --all */
   | { readonly command: "health"; readonly home: string | undefined; readonly json: boolean; readonly name: string | undefined; readonly last: number }
+  /** Only the newest `limit`: the whole journal is read by the CLI itself, not by the daemon that supervises */
+  | { readonly command: "events"; readonly home: string | undefined; readonly json: boolean; readonly limit: number; readonly instance: string | undefined; readonly type: string | undefined }
   /** Only with --no-wait: the waiting ones follow the journal, as the full CLI does. names empty: --all */
   | { readonly command: "up" | "down" | "restart"; readonly home: string | undefined; readonly names: ReadonlyArray<string> }
 
@@ -41,6 +43,9 @@ const parse = (args: ReadonlyArray<string>, flags: ReadonlyArray<string>, valued
 }
 
 const LAST = /^(0|[1-9][0-9]{0,3})$/
+/** What one page of the API holds. */
+const LIMIT = /^([1-9][0-9]{0,3}|10000)$/
+const TYPES = /^[A-Za-z]+(,[A-Za-z]+)*$/
 
 export const parseThin = (args: ReadonlyArray<string>): Thin | undefined => {
   const [command, ...rest] = args
@@ -59,6 +64,13 @@ export const parseThin = (args: ReadonlyArray<string>): Thin | undefined => {
       const last = parsed.values.get("--last") ?? "10"
       if (!LAST.test(last)) return undefined
       return { command, home: parsed.values.get("--home"), json: parsed.flags.has("--json"), name: parsed.positional[0], last: Number(last) }
+    }
+    case "events": {
+      const parsed = parse(rest, ["--json"], ["--home", "--limit", "--instance", "--type"])
+      const [limit, instance, type] = ["--limit", "--instance", "--type"].map((key) => parsed?.values.get(key))
+      if (parsed === undefined || parsed.positional.length > 0 || limit === undefined || !LIMIT.test(limit)) return undefined
+      if ((instance !== undefined && !NAME_PATTERN.test(instance)) || (type !== undefined && !TYPES.test(type))) return undefined
+      return { command, home: parsed.values.get("--home"), json: parsed.flags.has("--json"), limit: Number(limit), instance, type }
     }
     case "up":
     case "down":

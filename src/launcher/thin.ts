@@ -1,6 +1,8 @@
 import { resolveHome } from "../config/paths.js"
-import type { Described, PsRow } from "../app/shapes.js"
+import type { Described, EventJson, PsRow } from "../app/shapes.js"
 import { describeText } from "../cli/view/describe.js"
+import { eventLine } from "../cli/view/events.js"
+import type { Envelope, Event } from "../domain/events.js"
 import { noInstances, tableOf } from "../cli/view/ps-table.js"
 import { NOTHING_TO_STOP, nothingToStart, requestedText } from "../cli/view/requested.js"
 import { askDaemon } from "./daemon-client.js"
@@ -37,6 +39,16 @@ export const answer = async (thin: Thin): Promise<boolean> => {
     }
     case "health":
       return false
+    case "events": {
+      const query = new URLSearchParams({ before: String(Number.MAX_SAFE_INTEGER), limit: String(thin.limit) })
+      if (thin.instance !== undefined) query.set("instance", thin.instance)
+      if (thin.type !== undefined) query.set("type", thin.type)
+      const got = await askDaemon(home, "GET", `/events?${query}`)
+      if (got._tag !== "Answered" || got.status !== 200) return false
+      const { events } = got.body as { readonly events: ReadonlyArray<EventJson> }
+      if (events.length > 0) print(events.map((event) => (thin.json ? JSON.stringify(event) : eventLine(envelopeOf(event)))).join("\n"))
+      return true
+    }
     case "up":
     case "down":
     case "restart": {
@@ -54,6 +66,9 @@ export const answer = async (thin: Thin): Promise<boolean> => {
     }
   }
 }
+
+/** The event an API answer shows (its secrets hidden already), as the CLI's view takes it. */
+const envelopeOf = (json: EventJson): Envelope => ({ seq: json.seq, at: json.at, instance: json.instance, event: { _tag: json.type, ...json.data } as Event })
 
 /** The home as the full CLI finds it; undefined where it would refuse it, so that it says why. */
 const homeOf = (flag: string | undefined) => {

@@ -35,7 +35,8 @@ describe("the thin launcher", () => {
     addSim(home, "coder", await freePort())
     expect(orch(["up", "chat", "--home", home]).code).toBe(0)
     expect(fs.existsSync(path.join(home, "journal", "daemon.api"))).toBe(true)
-    for (const args of [["ps"], ["ps", "--json"], ["describe", "chat"], ["describe", "chat", "--json"], ["describe", "coder", "--json"], ["describe", "nobody"]]) {
+    for (const args of [["ps"], ["ps", "--json"], ["describe", "chat"], ["describe", "chat", "--json"], ["describe", "coder", "--json"], ["describe", "nobody"],
+      ["events", "--limit", "6"], ["events", "--limit", "6", "--json"], ["events", "--limit=2", "--instance", "chat", "--type", "HealthProbed,ProcessSpawned"], ["events", "--limit", "3", "--type", "NoSuchType"]]) {
       const { thin, folded } = bothWays([...args, "--home", home])
       same(thin, folded)
     }
