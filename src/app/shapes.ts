@@ -240,10 +240,13 @@ export type HealthAllJson = typeof HealthAllJson.Type
 
 /**
  * `orch health NAME --json`. Its probes are read from the journal (as many as --last asks), and
- * carry the event's `_tag` beside the fields of `orch health --all --json`'s.
+ * carry the event's `_tag` beside the fields of `orch health --all --json`'s. It also has the two
+ * limits the text shows the counts against, so the text can be drawn from it (src/cli/view/health.ts).
  */
 export const HealthJson = Schema.Struct({
   ...healthFields,
+  retries: Count.annotations({ description: "Failed probes in a row that make it unhealthy (healthcheck.retries)" }),
+  max_retries: Count.annotations({ description: "Restarts in a row it gives up after (restart_policy.max_retries)" }),
   probes: Schema.Array(Schema.Struct({ at: probeAt, _tag: HealthProbed.fields._tag.annotations({ description: "The event type: HealthProbed" }), ...probeFields })).annotations({ description: "The newest probes (--last, default 10), oldest first" })
 }).annotations({ identifier: "HealthJson", description: "`orch health NAME --json`: one instance's health and its newest probes" })
 export type HealthJson = typeof HealthJson.Type

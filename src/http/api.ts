@@ -161,6 +161,23 @@ export const MachineGroup = HttpApiGroup.make("machine")
   .middleware(Authorized)
   .prefix("/api/v1")
 
+const HealthParams = Schema.Struct({
+  last: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 10_000)).annotations({ description: "The newest N probes, 0 to 10000 (default 10), as --last" }))
+})
+
+export const HealthGroup = HttpApiGroup.make("health")
+  .add(HttpApiEndpoint.get("instances", "/health/instances").addSuccess(Shapes.HealthAllJson).annotate(OpenApi.Description, "Every instance with a history: what `orch health --all --json` prints"))
+  .add(
+    HttpApiEndpoint.get("instance", "/instances/:name/health")
+      .setPath(Named)
+      .setUrlParams(HealthParams)
+      .addSuccess(Shapes.HealthJson)
+      .addError(NotFound)
+      .annotate(OpenApi.Description, "One instance's health and its newest probes from the journal: what `orch health NAME --json --last N` prints; 404 for one with no history")
+  )
+  .middleware(Authorized)
+  .prefix("/api/v1")
+
 export const DaemonHealth = Schema.Struct({
   status: Schema.Literal("ok"),
   version: Schema.String,
@@ -175,6 +192,7 @@ export const DaemonGroup = HttpApiGroup.make("daemon").add(
 export class Api extends HttpApi.make("orch")
   .add(DaemonGroup)
   .add(InstancesGroup)
+  .add(HealthGroup)
   .add(EventsGroup)
   .add(MachineGroup)
   .addError(BadRequest)

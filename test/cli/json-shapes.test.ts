@@ -153,9 +153,13 @@ describe("--json output shapes (src/app/shapes.ts)", () => {
     const probe = { at: 1, result: "ok", status: 200, latency_ms: 3, path: "/health" }
     const health = { name: "chat", health: "healthy", since: 1, status: "running", consecutive_failures: 0, attempts: 0, next_restart: null }
     Schema.decodeUnknownSync(HealthAllJson, strict)([{ ...health, probes: [probe] }])
-    Schema.decodeUnknownSync(HealthJson, strict)({ ...health, probes: [{ _tag: "HealthProbed", ...probe }] })
+    // One instance also has the limits its text counts against; --all's list has not.
+    const limits = { retries: 3, max_retries: 10 }
+    Schema.decodeUnknownSync(HealthJson, strict)({ ...health, ...limits, probes: [{ _tag: "HealthProbed", ...probe }] })
     refuses(HealthAllJson, [{ ...health, probes: [{ _tag: "HealthProbed", ...probe }] }])
-    refuses(HealthJson, { ...health, probes: [probe] })
-    refuses(HealthJson, { ...health, health: "new", probes: [] })
+    refuses(HealthAllJson, [{ ...health, ...limits, probes: [probe] }])
+    refuses(HealthJson, { ...health, ...limits, probes: [probe] })
+    refuses(HealthJson, { ...health, probes: [{ _tag: "HealthProbed", ...probe }] })
+    refuses(HealthJson, { ...health, ...limits, health: "new", probes: [] })
   })
 })

@@ -642,6 +642,51 @@ describe("the daemon's HTTP API", () => {
     expect((await daemon.get("/health")).status).toBe(200)
   })
 
+  it("shows health as `orch health --json` does: every instance with a history, or one with its newest probes from the journal; 404 for one without", async () => {
+    const home = simHome()
+    addSim(home, "chat", await freePort(), [], { healthcheck: { interval: "200ms", retries: 4 }, restart_policy: { max_retries: 7 } })
+    addSim(home, "idle", await freePort())
+    const daemon = await startDaemon(home)
+    const up = await daemon.post("/api/v1/instances/chat/start?wait=true&timeout=15")
+    expect(up.status, up.text).toBe(200)
+    const one = await daemon.get("/api/v1/instances/chat/health")
+    expect(one.status).toBe(200)
+    expect(one.json).toMatchObject({ name: "chat", health: "healthy", status: "running", retries: 4, max_retries: 7 })
+    await waitFor(async () => ((await daemon.get("/api/v1/instances/chat/health?last=12")).json.probes.length === 12 ? true : undefined), 15_000, 100)
+    const stopped = await daemon.post("/api/v1/instances/chat/stop?wait=true&timeout=15")
+    expect(stopped.status, stopped.text).toBe(200)
+
+    // Nothing moves once chat is stopped: the answers are the very text `--json` prints, key for key.
+    const printed = (args: ReadonlyArray<string>) => {
+      const run = orch([...args, "--json", "--home", home])
+      expect(run.code, run.stderr).toBe(1) // chat is not healthy, so neither is `orch health`
+      return run.stdout.trimEnd()
+    }
+    const all = await daemon.get("/api/v1/health/instances")
+    expect(all.status).toBe(200)
+    expect(all.json.map((instance: { name: string }) => instance.name)).toEqual(["chat"])
+    expect(JSON.stringify(all.json, null, 2)).toBe(printed(["health", "--all"]))
+    for (const [query, args, count] of [["", [], 10], ["?last=12", ["--last", "12"], 12], ["?last=0", ["--last", "0"], 0]] as const) {
+      const answer = await daemon.get(`/api/v1/instances/chat/health${query}`)
+      expect(answer.status).toBe(200)
+      expect(answer.json.probes).toHaveLength(count)
+      expect(JSON.stringify(answer.json, null, 2)).toBe(printed(["health", "chat", ...args]))
+    }
+
+    for (const name of ["idle", "nope", "constructor"]) {
+      const none = await daemon.get(`/api/v1/instances/${name}/health`)
+      expect(none.status, name).toBe(404)
+      expect(none.json).toEqual({ _tag: "NotFound", message: expect.stringContaining(`"${name}" has any history`), hint: expect.any(String) })
+      expect(orch(["health", name, "--home", home]).stderr).toContain(`no instance "${name}" has any history`)
+    }
+    for (const query of ["?last=-1", "?last=10001", "?last=1.5", "?last=many"]) {
+      const bad = await daemon.get(`/api/v1/instances/chat/health${query}`)
+      expect(bad.status, query).toBe(400)
+      expect(bad.json._tag).toBe("BadRequest")
+    }
+    expect((await daemon.get("/api/v1/health/instances", { token: null })).status).toBe(401)
+  }, 40_000)
+
   it("serves the recorded devices as `orch devices --json` does, and the doctor's checks with one for the API", async () => {
     const daemon = await chatHome()
     const fake = path.join(daemon.home, "fake-llama-server")
@@ -682,6 +727,8 @@ describe("the daemon's HTTP API", () => {
         "PUT /api/v1/instances/{name}/config",
         "GET /api/v1/instances/{name}/logs",
         "GET /api/v1/instances/{name}/logs/stream",
+        "GET /api/v1/instances/{name}/health",
+        "GET /api/v1/health/instances",
         "GET /api/v1/events",
         "GET /api/v1/events/stream",
         "GET /api/v1/replay",
