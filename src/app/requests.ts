@@ -49,3 +49,25 @@ export const request = (home: string, events: ReadonlyArray<{ readonly instance:
 /** What asking for a start records, as the decider says (the config if new or changed, then the request). */
 export const startEvents = (state: State, checked: Checked, by: Requester, now: number, reason?: "on_demand" | "swap"): ReadonlyArray<Decided> =>
   decide(state, { _tag: "Up", instance: checked.name, config: checked.raw, hash: checked.hash, by, ...(reason === undefined ? {} : { reason }) }, now)
+
+/**
+ * Every config `up` is asked to start, checked before anything is recorded: all of them as
+ * checked, or every problem of every one (then nothing may be recorded: a bad one starts nothing).
+ */
+export const checkAllForUp = (home: string, names: ReadonlyArray<string>) =>
+  Effect.map(Effect.forEach(names, (name) => checkForUp(home, name)), (results): Either.Either<ReadonlyArray<Checked>, ReadonlyArray<FileFinding>> => {
+    const problems = results.flatMap((result) => (Either.isLeft(result) ? result.left : []))
+    return problems.length > 0 ? Either.left(problems) : Either.right(results.map((result) => Either.getOrThrow(result)))
+  })
+
+/** A whole `up`, `down` or `restart` command, its names resolved (and for `up`, its configs checked). */
+export type Asked =
+  | { readonly _tag: "Up"; readonly checked: ReadonlyArray<Checked> }
+  | { readonly _tag: "Down" | "Restart"; readonly names: ReadonlyArray<string> }
+
+/** What a whole command records, in one append, whichever door it came through (the CLI, the API). */
+export const askedEvents = (state: State, asked: Asked, by: Requester, now: number): ReadonlyArray<Decided> =>
+  asked._tag === "Up"
+    ? asked.checked.flatMap((checked) => startEvents(state, checked, by, now))
+    : asked.names.flatMap((instance) => decide(state, { _tag: asked._tag, instance, by }, now))
+

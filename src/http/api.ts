@@ -81,12 +81,41 @@ const EventStream = Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text"
   description: "Server-sent events: `id:` the seq, `event:` the type, `data:` the event as `orch events --json` prints it; resumes after Last-Event-ID"
 })
 
+/** A whole `orch up|down|restart` as one request: what the CLI records, recorded by the daemon. */
+const RequestsBody = Schema.Struct({
+  action: Schema.Literal("up", "down", "restart").annotations({
+    description: "What `orch` command it is",
+    message: () => ({ message: 'is not an action: "up", "down" or "restart"', override: true })
+  }),
+  names: Schema.optional(Schema.Array(InstanceName).annotations({ description: "The instances (not empty); or all: true", message: () => "is not a list of instance names" })),
+  all: Schema.optional(Schema.Boolean.annotations({ description: "Every instance, as --all: for up every one configured on disk, else every one the journal knows", message: () => "is not true or false" })),
+  by: Schema.optional(
+    Schema.Literal("cli", "api").annotations({ description: "Who asks, as the events record it (default api; `orch` sends cli)", message: () => ({ message: 'is not "cli" or "api"', override: true }) })
+  )
+}).annotations({ identifier: "RequestsBody" })
+export type RequestsBody = typeof RequestsBody.Type
+
+const RequestsRecorded = Schema.Struct({
+  after: Schema.Number.annotations({ description: "The seq the requests follow: follow /api/v1/events/stream?after= it to see what comes of them" }),
+  names: Schema.Array(Schema.String).annotations({ description: "The instances asked for, names or all resolved ([]: none, and nothing recorded)" })
+}).annotations({ identifier: "RequestsRecorded" })
+
+const requests = HttpApiEndpoint.post("requests", "/requests")
+  .setPayload(RequestsBody)
+  .addSuccess(RequestsRecorded, { status: 202 })
+  .addError(Invalid)
+  .annotate(
+    OpenApi.Description,
+    "A whole `orch up|down|restart NAME… | --all` in one request, recorded in one append as the CLI records it. For up every config is checked first: any problem is a 422 with the findings, and nothing is recorded. 202 with the seq to follow the journal from."
+  )
+
 export const InstancesGroup = HttpApiGroup.make("instances")
   .add(HttpApiEndpoint.get("list", "/instances").addSuccess(Schema.Array(Shapes.PsRow)).annotate(OpenApi.Description, "Every instance: what `orch ps --json` prints"))
   .add(HttpApiEndpoint.get("get", "/instances/:name").setPath(Named).addSuccess(Shapes.Described).addError(NotFound).annotate(OpenApi.Description, "One instance: what `orch describe --json` prints"))
   .add(lifecycle("start", "Start it (its config is checked as `orch up` checks it)"))
   .add(lifecycle("stop", "Stop it"))
   .add(lifecycle("restart", "Restart it"))
+  .add(requests)
   .add(HttpApiEndpoint.get("config", "/instances/:name/config").setPath(Named).addSuccess(ConfigDoc).addError(NotFound))
   .add(
     HttpApiEndpoint.put("putConfig", "/instances/:name/config")

@@ -6,7 +6,7 @@ import { followFrom, readRange, startOfLastLines } from "../app/log-file.js"
 import { psRows } from "../app/ps.js"
 import { describeOf } from "../app/describe.js"
 import { findingsJson } from "../app/json.js"
-import { checkForUp, startEvents } from "../app/requests.js"
+import { type Asked, askedEvents, checkAllForUp, checkForUp, startEvents } from "../app/requests.js"
 import { type Progress, waitFor } from "../app/wait.js"
 import { discoverInstances, leavesHome, readInstanceConfig } from "../config/discover.js"
 import { configFile, instanceDir, instancesDir, logFiles } from "../config/home.js"
@@ -19,8 +19,8 @@ import { Journal } from "../journal/Journal.js"
 import { DaemonState } from "../runtime/daemon-state.js"
 import { sizeOf } from "../runtime/log-rotation.js"
 import { platform } from "../runtime/platform/current.js"
-import { Api } from "./api.js"
-import { Invalid, NotDone, NotFound } from "./errors.js"
+import { Api, type RequestsBody } from "./api.js"
+import { BadRequest, Invalid, NotDone, NotFound } from "./errors.js"
 import { sse } from "./sse.js"
 
 const LOG_POLL_MS = 250
@@ -105,6 +105,40 @@ export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =
         return yield* waitDone(name, seq, seq - decided.length, Option.fromNullable(urlParams.timeout), outcome)
       })
 
+    /**
+     * A whole `orch up|down|restart` (POST /requests): its names resolved as the command resolves
+     * them, for up every config checked before anything is recorded, then one append of what the
+     * CLI would append, through the daemon's own writer so that it acts on it at once.
+     */
+    const requestAll = ({ payload }: { readonly payload: RequestsBody }) =>
+      Effect.gen(function* () {
+        const given = payload.names
+        if (payload.all === true && given !== undefined) {
+          return yield* new BadRequest({ message: "give names or all, not both", hint: 'send { "action": ..., "names": ["a", "b"] } or { "action": ..., "all": true }' })
+        }
+        if (payload.all !== true && (given === undefined || given.length === 0)) {
+          return yield* new BadRequest({ message: given === undefined ? "no instance named: give names or all: true" : "names is empty: name one or more instances, or give all: true", hint: 'send { "action": ..., "names": ["a", "b"] } or { "action": ..., "all": true }' })
+        }
+        const by = payload.by ?? "api"
+        const ask = payload.action === "up" ? "Up" : payload.action === "down" ? "Down" : "Restart"
+        const names = given ?? (ask === "Up" ? (yield* discoverInstances(home)).names : Object.keys(folded.state.instances).sort())
+        if (names.length === 0) return { after: folded.state.seq, names: [] }
+        let asked: Asked
+        if (ask === "Up") {
+          const checked = yield* checkAllForUp(home, names)
+          if (Either.isLeft(checked)) {
+            const count = checked.left.length
+            return yield* new Invalid({ message: `not started: the config${names.length === 1 ? " has" : "s have"} ${count} problem${count === 1 ? "" : "s"}; nothing was recorded`, hint: "fix them (PUT a config), then ask again", findings: findingsJson(checked.left) })
+          }
+          asked = { _tag: "Up", checked: checked.right }
+        } else {
+          asked = { _tag: ask, names }
+        }
+        const decided = askedEvents(folded.state, asked, by, yield* Clock.currentTimeMillis)
+        const seq = yield* Effect.orDie(daemon.recordDecided(decided))
+        return { after: seq - decided.length, names }
+      })
+
     /** The address its server holds now, if it runs. */
     const ownAddress = (name: string) => {
       const instance = folded.state.instances[name]
@@ -168,6 +202,7 @@ export const InstancesLive = HttpApiBuilder.group(Api, "instances", (handlers) =
       .handle("start", request("Up"))
       .handle("stop", request("Down"))
       .handle("restart", request("Restart"))
+      .handle("requests", requestAll)
       .handle("config", ({ path: { name } }) =>
         Effect.gen(function* () {
           const raw = yield* onDisk(name)

@@ -723,6 +723,7 @@ describe("the daemon's HTTP API", () => {
         "POST /api/v1/instances/{name}/start",
         "POST /api/v1/instances/{name}/stop",
         "POST /api/v1/instances/{name}/restart",
+        "POST /api/v1/requests",
         "GET /api/v1/instances/{name}/config",
         "PUT /api/v1/instances/{name}/config",
         "GET /api/v1/instances/{name}/logs",

@@ -4,10 +4,9 @@ import { Clock, Console, Effect, Option } from "effect"
 import { whyNotStarted } from "../../app/daemon.js"
 import { BadOption } from "../../app/errors.js"
 import { withJournal } from "../../app/journal.js"
-import { request } from "../../app/requests.js"
+import { askedEvents, request } from "../../app/requests.js"
 import { type Progress, waitFor } from "../../app/wait.js"
 import { daemonLog, journalFile } from "../../config/home.js"
-import { decide } from "../../domain/decide.js"
 import type { Event, Requester } from "../../domain/events.js"
 import type { FileFinding } from "../../domain/findings.js"
 import type { InstanceState } from "../../domain/instances.js"
@@ -122,7 +121,7 @@ export const requestAndWait = (
         if (names.length === 0) return yield* Console.log("No instances.")
         const requestedAt = yield* Clock.currentTimeMillis
         const state = yield* currentState
-        const after = yield* requested(home, names.flatMap((instance) => decide(state, { _tag: ask, instance, by }, requestedAt)), ask === "Down")
+        const after = yield* requested(home, askedEvents(state, { _tag: ask, names }, by, requestedAt), ask === "Down")
         if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
         yield* watch(home, names, after, options.timeout, outcome(requestedAt), false)
       })

@@ -1,7 +1,7 @@
 import { Command } from "@effect/cli"
 import { Clock, Console, Effect, Either } from "effect"
 import { withJournal } from "../../app/journal.js"
-import { checkForUp, startEvents } from "../../app/requests.js"
+import { askedEvents, checkAllForUp } from "../../app/requests.js"
 import { discoverInstances } from "../../config/discover.js"
 import { instancesDir } from "../../config/home.js"
 import { healthySince } from "../../domain/outcome.js"
@@ -20,17 +20,16 @@ export const up = Command.make(
       // Nothing to start: no journal begun, no daemon started to supervise nothing.
       if (names.length === 0) return yield* Console.log(`No instances under ${instancesDir(home)}. Create one with \`orch init NAME --model PATH\`.`)
       // Every config is checked before anything is recorded: a bad one starts nothing.
-      const checked = yield* Effect.forEach(names, (name) => checkForUp(home, name))
-      const problems = checked.flatMap((result) => (Either.isLeft(result) ? result.left : []))
-      if (problems.length > 0) {
-        yield* findingsFor(problems)
+      const checked = yield* checkAllForUp(home, names)
+      if (Either.isLeft(checked)) {
+        yield* findingsFor(checked.left)
         return yield* new ExitCode({ code: 1 })
       }
       yield* withJournal(home, "write")(
         Effect.gen(function* () {
           const state = yield* currentState
           const requestedAt = yield* Clock.currentTimeMillis
-          const events = checked.flatMap((result) => startEvents(state, Either.getOrThrow(result), by, requestedAt))
+          const events = askedEvents(state, { _tag: "Up", checked: checked.right }, by, requestedAt)
           const after = yield* requested(home, events, false)
           if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
           yield* watch(home, names, after, options.timeout, healthySince(requestedAt, false), false)
