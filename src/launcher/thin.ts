@@ -1,11 +1,13 @@
 import { resolveHome } from "../config/paths.js"
-import type { Described, EventJson, PsRow } from "../app/shapes.js"
+import type { Described, EventJson, HealthAllJson, HealthJson, PsRow } from "../app/shapes.js"
 import { describeText } from "../cli/view/describe.js"
 import { eventLine } from "../cli/view/events.js"
+import { healthAllText, healthExitCode, healthText } from "../cli/view/health.js"
 import type { Envelope, Event } from "../domain/events.js"
 import { noInstances, tableOf } from "../cli/view/ps-table.js"
-import { NOTHING_TO_STOP, nothingToStart, requestedText } from "../cli/view/requested.js"
-import { askDaemon } from "./daemon-client.js"
+import { paint } from "../cli/view/palette.js"
+import { lostText, NOTHING_TO_STOP, nothingToStart, requestedText } from "../cli/view/requested.js"
+import { askDaemon } from "../app/daemon-client.js"
 import type { Thin } from "./thin-argv.js"
 
 /**
@@ -37,8 +39,22 @@ export const answer = async (thin: Thin): Promise<boolean> => {
       else print(describeText(described, Date.now()))
       return true
     }
-    case "health":
-      return false
+    case "health": {
+      const got = await askDaemon(home, "GET", thin.name === undefined ? "/health/instances" : `/instances/${thin.name}/health?last=${thin.last}`)
+      if (got._tag !== "Answered" || got.status !== 200) return false
+      if (thin.name === undefined) {
+        const all = got.body as HealthAllJson
+        if (thin.json) json(all)
+        else print(healthAllText(all, Date.now()))
+        process.exitCode = healthExitCode(all)
+      } else {
+        const one = got.body as HealthJson
+        if (thin.json) json(one)
+        else print(healthText(one, Date.now()))
+        process.exitCode = healthExitCode(one)
+      }
+      return true
+    }
     case "events": {
       const query = new URLSearchParams({ before: String(Number.MAX_SAFE_INTEGER), limit: String(thin.limit) })
       if (thin.instance !== undefined) query.set("instance", thin.instance)
@@ -55,7 +71,7 @@ export const answer = async (thin: Thin): Promise<boolean> => {
       const names = thin.names.length === 0 ? { all: true } : { names: thin.names }
       const got = await askDaemon(home, "POST", "/requests", { action: thin.command, ...names, by: "cli" })
       if (got._tag === "Lost") {
-        process.stderr.write(`✗ no answer from the daemon at ${got.url}: the request may have been recorded; \`orch events --limit 20\` shows whether it was\n`)
+        print(`${paint.red("✗")} ${lostText(got.url)}`)
         process.exitCode = 1
         return true
       }

@@ -36,10 +36,26 @@ describe("the thin launcher", () => {
     expect(orch(["up", "chat", "--home", home]).code).toBe(0)
     expect(fs.existsSync(path.join(home, "journal", "daemon.api"))).toBe(true)
     for (const args of [["ps"], ["ps", "--json"], ["describe", "chat"], ["describe", "chat", "--json"], ["describe", "coder", "--json"], ["describe", "nobody"],
-      ["events", "--limit", "6"], ["events", "--limit", "6", "--json"], ["events", "--limit=2", "--instance", "chat", "--type", "HealthProbed,ProcessSpawned"], ["events", "--limit", "3", "--type", "NoSuchType"]]) {
+      ["events", "--limit", "6"], ["events", "--limit", "6", "--json"], ["events", "--limit=2", "--instance", "chat", "--type", "HealthProbed,ProcessSpawned"], ["events", "--limit", "3", "--type", "NoSuchType"],
+      ["health", "--all"], ["health", "--all", "--json"], ["health", "chat"], ["health", "chat", "--json", "--last", "2"], ["health", "coder"], ["health", "nobody"]]) {
       const { thin, folded } = bothWays([...args, "--home", home])
       same(thin, folded)
     }
+    // Requests go through the daemon: recorded by cli, as the CLI records them; a refusal is worded by the full CLI.
+    expect(orch(["up", "coder", "--no-wait", "--home", home])).toMatchObject({ code: 0, stdout: "requested: coder\n" })
+    const down = orch(["down", "coder", "--home", home])
+    expect(down.code).toBe(0)
+    expect(down.stdout).toMatch(/✓ coder: stopped/)
+    const asked = orch(["events", "--type", "StartRequested,StopRequested", "--instance", "coder", "--json", "--home", home]).stdout.trim().split("\n").map((line) => JSON.parse(line))
+    expect(asked.map((event) => [event.type, event.data.by])).toEqual([["StartRequested", "cli"], ["StopRequested", "cli"]])
+    fs.mkdirSync(path.join(home, "instances", "broken"))
+    fs.writeFileSync(path.join(home, "instances", "broken", "config.json"), JSON.stringify({ model: { path: "nowhere.gguf" }, server: { port: 1 } }))
+    const lastSeq = () => JSON.parse(orch(["events", "--limit", "1", "--json", "--home", home]).stdout).seq
+    const before = lastSeq()
+    const refused = bothWays(["up", "broken", "--no-wait", "--home", home])
+    same(refused.thin, refused.folded)
+    expect(refused.thin.code).toBe(1)
+    expect(lastSeq()).toBe(before)
     expect(orch(["daemon", "stop", "--all", "--home", home]).code).toBe(0)
     expect(fs.existsSync(path.join(home, "journal", "daemon.api"))).toBe(false)
     const { thin, folded } = bothWays(["ps", "--home", home])

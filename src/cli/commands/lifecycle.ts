@@ -1,6 +1,7 @@
 import * as fs from "node:fs"
 import { Args, Options } from "@effect/cli"
 import { Clock, Console, Effect, Option } from "effect"
+import { askDaemon } from "../../app/daemon-client.js"
 import { whyNotStarted } from "../../app/daemon.js"
 import { BadOption } from "../../app/errors.js"
 import { withJournal } from "../../app/journal.js"
@@ -19,6 +20,7 @@ import { homeFrom, homeOption } from "../options.js"
 import { summary } from "../view/events.js"
 import { bad, ok, printFindings } from "../view/findings.js"
 import { paint } from "../view/palette.js"
+import { lostText, NOTHING_TO_STOP, requestedText } from "../view/requested.js"
 
 export const namesArg = Args.text({ name: "name" }).pipe(Args.repeated, Args.withDescription("The instances (or --all)"))
 export const allOption = Options.boolean("all").pipe(Options.withDescription("Every instance (default: off)"))
@@ -44,6 +46,36 @@ export const checkRequest = (options: { readonly names: ReadonlyArray<string>; r
     if (Option.isSome(options.timeout)) yield* wholeNumber("--timeout", options.timeout.value, { min: 1 }, "seconds to wait, for example --timeout 120")
     return options.all ? undefined : yield* instanceNames(options.names)
   })
+
+/**
+ * The request made through the home's running daemon, which checks and records it as this CLI
+ * would (by: cli): where it follows the journal from, and the names it resolved. Undefined where
+ * none answers, or it refuses (a config with problems): then the CLI does it here, and words the
+ * refusal as it always has.
+ */
+export const askedOfDaemon = (home: string, action: "up" | "down" | "restart", names: ReadonlyArray<string> | undefined) =>
+  Effect.gen(function* () {
+    const got = yield* Effect.promise(() => askDaemon(home, "POST", "/requests", { action, ...(names === undefined ? { all: true } : { names }), by }))
+    if (got._tag === "Lost") {
+      yield* bad(lostText(got.url))
+      return yield* new ExitCode({ code: 1 })
+    }
+    return got._tag === "Answered" && got.status === 202 ? (got.body as { readonly after: number; readonly names: ReadonlyArray<string> }) : undefined
+  })
+
+/** What follows a request the daemon took: `nothing` said where it resolved no name, else as the CLI's own. */
+export const followAsked = (
+  home: string,
+  asked: { readonly after: number; readonly names: ReadonlyArray<string> },
+  options: { readonly noWait: boolean; readonly timeout: Option.Option<number> },
+  outcome: (instance: InstanceState, now: number) => Outcome,
+  nothing: string
+) =>
+  asked.names.length === 0
+    ? Console.log(nothing)
+    : options.noWait
+      ? Console.log(requestedText(asked.names))
+      : withJournal(home, "read")(watch(home, asked.names, asked.after, options.timeout, outcome, false))
 
 /** Records the requests (saying if it started the daemon); the seq to follow the journal from. */
 export const requested = (home: string, events: ReadonlyArray<{ readonly instance: string; readonly event: Event }>, quiet: boolean) =>
@@ -113,16 +145,19 @@ export const requestAndWait = (
   Effect.gen(function* () {
     const given = yield* checkRequest(options)
     const home = homeFrom(options.home)
+    const askedAt = yield* Clock.currentTimeMillis
+    const asked = yield* askedOfDaemon(home, ask === "Down" ? "down" : "restart", given)
+    if (asked !== undefined) return yield* followAsked(home, asked, options, outcome(askedAt), NOTHING_TO_STOP)
     // --all where nothing has happened yet: nothing to stop, and no journal begun to say so.
-    if (given === undefined && !fs.existsSync(journalFile(home))) return yield* Console.log("No instances.")
+    if (given === undefined && !fs.existsSync(journalFile(home))) return yield* Console.log(NOTHING_TO_STOP)
     yield* withJournal(home, "write")(
       Effect.gen(function* () {
         const names = given ?? Object.keys((yield* currentState).instances).sort()
-        if (names.length === 0) return yield* Console.log("No instances.")
+        if (names.length === 0) return yield* Console.log(NOTHING_TO_STOP)
         const requestedAt = yield* Clock.currentTimeMillis
         const state = yield* currentState
         const after = yield* requested(home, askedEvents(state, { _tag: ask, names }, by, requestedAt), ask === "Down")
-        if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
+        if (options.noWait) return yield* Console.log(requestedText(names))
         yield* watch(home, names, after, options.timeout, outcome(requestedAt), false)
       })
     )

@@ -3,12 +3,12 @@ import { Clock, Console, Effect, Either } from "effect"
 import { withJournal } from "../../app/journal.js"
 import { askedEvents, checkAllForUp } from "../../app/requests.js"
 import { discoverInstances } from "../../config/discover.js"
-import { instancesDir } from "../../config/home.js"
 import { healthySince } from "../../domain/outcome.js"
 import { currentState } from "../../journal/projection.js"
 import { ExitCode } from "../errors.js"
 import { homeFrom } from "../options.js"
-import { by, checkRequest, findingsFor, lifecycleOptions, requested, watch } from "./lifecycle.js"
+import { nothingToStart, requestedText } from "../view/requested.js"
+import { askedOfDaemon, by, checkRequest, findingsFor, followAsked, lifecycleOptions, requested, watch } from "./lifecycle.js"
 
 export const up = Command.make(
   "up",
@@ -16,9 +16,13 @@ export const up = Command.make(
   (options) =>
     Effect.gen(function* () {
       const home = homeFrom(options.home)
-      const names = (yield* checkRequest(options)) ?? (yield* discoverInstances(home)).names
+      const given = yield* checkRequest(options)
+      const askedAt = yield* Clock.currentTimeMillis
+      const asked = yield* askedOfDaemon(home, "up", given)
+      if (asked !== undefined) return yield* followAsked(home, asked, options, healthySince(askedAt, false), nothingToStart(home))
+      const names = given ?? (yield* discoverInstances(home)).names
       // Nothing to start: no journal begun, no daemon started to supervise nothing.
-      if (names.length === 0) return yield* Console.log(`No instances under ${instancesDir(home)}. Create one with \`orch init NAME --model PATH\`.`)
+      if (names.length === 0) return yield* Console.log(nothingToStart(home))
       // Every config is checked before anything is recorded: a bad one starts nothing.
       const checked = yield* checkAllForUp(home, names)
       if (Either.isLeft(checked)) {
@@ -31,7 +35,7 @@ export const up = Command.make(
           const requestedAt = yield* Clock.currentTimeMillis
           const events = askedEvents(state, { _tag: "Up", checked: checked.right }, by, requestedAt)
           const after = yield* requested(home, events, false)
-          if (options.noWait) return yield* Console.log(`requested: ${names.join(", ")}`)
+          if (options.noWait) return yield* Console.log(requestedText(names))
           yield* watch(home, names, after, options.timeout, healthySince(requestedAt, false), false)
         })
       )

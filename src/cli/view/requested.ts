@@ -7,3 +7,6 @@ export const requestedText = (names: ReadonlyArray<string>) => `requested: ${nam
 export const nothingToStart = (home: string) => `No instances under ${instancesDir(home)}. Create one with \`orch init NAME --model PATH\`.`
 
 export const NOTHING_TO_STOP = "No instances."
+
+/** A request sent to the daemon whose answer never came: saying so beats asking twice. */
+export const lostText = (url: string) => `no answer from the daemon at ${url}: the request may have been recorded; \`orch events --limit 20\` shows whether it was`
