@@ -9,6 +9,7 @@ import { paint } from "../cli/view/palette.js"
 import { lostText, NOTHING_TO_STOP, nothingToStart, requestedText } from "../cli/view/requested.js"
 import { askDaemon } from "../app/daemon-client.js"
 import type { Thin } from "./thin-argv.js"
+import { writeOut } from "./write-out.js"
 
 /**
  * `orch` as a thin client of the home's running daemon (as pm2's, docker's and kubectl's CLIs
@@ -20,7 +21,7 @@ import type { Thin } from "./thin-argv.js"
 export const answer = async (thin: Thin): Promise<boolean> => {
   const home = homeOf(thin.home)
   if (home === undefined) return false
-  const print = (text: string) => process.stdout.write(`${text}\n`)
+  const print = (text: string) => writeOut(`${text}\n`)
   const json = (value: unknown) => print(JSON.stringify(value, null, 2))
   switch (thin.command) {
     case "ps": {

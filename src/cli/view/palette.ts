@@ -1,8 +1,15 @@
+import { isatty } from "node:tty"
 import { Console, Effect } from "effect"
 import pc from "picocolors"
 
+/**
+ * Whether standard output is a terminal, asked of the file descriptor: `process.stdout.isTTY` would
+ * build the stdout stream, a few ms of a thin launcher's run that writes with fs.writeSync.
+ */
+export const stdoutIsTty = () => isatty(1)
+
 /** The one palette: colour unless NO_COLOR, a dumb terminal or a pipe (FORCE_COLOR overrides). */
-export const colorEnabled = (env: NodeJS.ProcessEnv = process.env, isTTY = process.stdout.isTTY === true): boolean => {
+export const colorEnabled = (env: NodeJS.ProcessEnv = process.env, isTTY = stdoutIsTty()): boolean => {
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false
   if (env["FORCE_COLOR"] !== undefined && env["FORCE_COLOR"] !== "0") return true
   return isTTY && env["TERM"] !== "dumb"

@@ -1,5 +1,5 @@
 import Table from "cli-table3"
-import { ANSI, paint } from "./palette.js"
+import { ANSI, paint, stdoutIsTty } from "./palette.js"
 
 export interface Column {
   readonly header: string
@@ -12,7 +12,7 @@ const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" }
 
 /** A bordered table; wraps long cells only on a terminal, so piped output stays greppable. */
 export const renderTable = (columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<string>>, options: { readonly compact?: boolean } = {}): string => {
-  const width = process.stdout.isTTY === true ? process.stdout.columns : undefined
+  const width = stdoutIsTty() ? process.stdout.columns : undefined
   const natural = columns.map((column, index) =>
     Math.max(column.header.length, ...rows.map((row) => (row[index] ?? "").replace(ANSI, "").length)) + 2
   )
