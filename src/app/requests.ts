@@ -70,4 +70,3 @@ export const askedEvents = (state: State, asked: Asked, by: Requester, now: numb
   asked._tag === "Up"
     ? asked.checked.flatMap((checked) => startEvents(state, checked, by, now))
     : asked.names.flatMap((instance) => decide(state, { _tag: asked._tag, instance, by }, now))
-
