@@ -1,5 +1,6 @@
 import * as fs from "node:fs"
 import * as http from "node:http"
+import pkg from "../../package.json" with { type: "json" }
 import { apiTokenFile } from "../config/paths.js"
 import { readDaemonAddress } from "../runtime/daemon-address.js"
 
@@ -54,8 +55,10 @@ export const askDaemon = (home: string, method: "GET" | "POST", path: string, bo
         ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) })
       }
     }, (response) => {
-      // Refused before anything was done: another home's daemon on a port this one had, say.
-      if (response.headers["x-orch-daemon"] !== String(address.pid) || response.statusCode === 401 || response.statusCode === 403) {
+      // Refused before anything was done: another home's daemon on a port this one had, or one of
+      // another version of orch (started before an upgrade), whose shapes may not be this one's.
+      const theirs = response.headers["x-orch-daemon"] === String(address.pid) && response.headers["x-orch-version"] === pkg.version
+      if (!theirs || response.statusCode === 401 || response.statusCode === 403) {
         response.resume()
         return resolve(UNREACHED)
       }

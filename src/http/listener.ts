@@ -141,8 +141,10 @@ export const ListenerLive = Layer.scopedDiscard(
     const me = String(process.pid)
     node.on("request", (request: http.IncomingMessage, response: http.ServerResponse) => {
       if (gateway.handle(request, response) || direct(request, response)) return
-      // Who answers: the thin launcher trusts an answer only from the daemon its address file names.
+      // Who answers: the thin launcher trusts an answer only from the daemon its address file names,
+      // of its own version (the shapes it draws from are that version's).
       response.setHeader("x-orch-daemon", me)
+      response.setHeader("x-orch-version", daemon.version)
       for (const listener of viaApi) listener(request, response)
     })
     // One heartbeat for every event stream, on the feed they already wait on.

@@ -50,5 +50,8 @@ const thin = parseThin(process.argv.slice(2))
 if (thin === undefined) load("orch-cli.cjs")
 else {
   const { answer } = load("orch-thin.cjs") as typeof import("./thin.js")
-  void answer(thin).then((answered) => answered || load(thin.command === "ps" ? "orch-ps.cjs" : "orch-cli.cjs"))
+  // A view that cannot draw an answer has printed nothing yet: the full CLI says it from the journal.
+  void answer(thin)
+    .catch(() => false)
+    .then((answered) => answered || load(thin.command === "ps" ? "orch-ps.cjs" : "orch-cli.cjs"))
 }

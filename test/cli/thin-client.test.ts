@@ -7,6 +7,7 @@ import { addSim, simHome } from "../support/daemon.js"
 import { tempHome } from "../support/home.js"
 import { freePort } from "../support/net.js"
 import { ORCH, ORCH_CLI, orch, type Run } from "../support/orch.js"
+import { VERSION } from "../../src/cli/version.js"
 
 /** What may differ between two looks a moment apart: ages, and the table widths they set. */
 const settled = (text: string) =>
@@ -68,12 +69,12 @@ describe("the thin launcher's trust in an answer", () => {
   afterEach(() => void fakes.splice(0).forEach((server) => server.close()))
 
   /** A home whose address file names a server of the test's, answering as `pid`. */
-  const fakeDaemon = async (pid: number) => {
+  const fakeDaemon = async (pid: number, version = VERSION) => {
     const home = tempHome()
     const seen: Array<string> = []
     const server = http.createServer((request, response) => {
       seen.push(`${request.method} ${request.url} ${request.headers.authorization}`)
-      response.writeHead(200, { "content-type": "application/json", "x-orch-daemon": String(pid) })
+      response.writeHead(200, { "content-type": "application/json", "x-orch-daemon": String(pid), "x-orch-version": version })
       response.end(JSON.stringify([{ name: "from-the-api", pid: 4242, host: "127.0.0.1", port: 1, backend: "cpu", device: null, model: "m.gguf", status: "running", health: "healthy", desired: "up", started_at: 0, uptime_ms: 5_000, restarts: 0, actual_pids: null }]))
     })
     fakes.push(server)
@@ -97,6 +98,14 @@ describe("the thin launcher's trust in an answer", () => {
 
   it("reads the journal itself when the answer comes from another process than the file names", async () => {
     const { home, seen } = await fakeDaemon(process.pid + 1)
+    const printed = await ps(home)
+    expect(seen).toHaveLength(1)
+    expect(printed).not.toContain("from-the-api")
+    expect(printed).toContain(`No instances in ${home} yet`)
+  })
+
+  it("reads the journal itself when the daemon is of another version of orch (its shapes may not be this one's)", async () => {
+    const { home, seen } = await fakeDaemon(process.pid, "0.0.1")
     const printed = await ps(home)
     expect(seen).toHaveLength(1)
     expect(printed).not.toContain("from-the-api")

@@ -22,7 +22,7 @@ const byCliTable3 = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyAr
 
 const narrow = fc.constantFrom(..."abcxyz ABC-_.:,/()019#%*=éüñ✓✗…→·ß".split(""))
 /** A cell as the views make them: text, maybe painted (bold, dim, a colour) whole or in part. */
-const cell = fc.tuple(fc.array(narrow, { maxLength: 14 }).map((chars) => chars.join("")), fc.constantFrom("none", "green", "dim", "bold", "part"))
+const cell = fc.tuple(fc.array(narrow, { maxLength: 14 }).map((chars) => chars.join("")), fc.constantFrom("none" as const, "green" as const, "dim" as const, "bold" as const, "part" as const))
   .map(([text, paint]) => (paint === "none" ? text : paint === "part" ? `${colours.red(text.slice(0, 3))}${text.slice(3)}` : colours[paint](text)))
 
 describe("the table drawn without cli-table3", () => {
