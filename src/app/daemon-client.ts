@@ -8,15 +8,15 @@ import { readDaemonAddress } from "../runtime/daemon-address.js"
  * What one request to the home's daemon came to. `unreached`: no daemon of this home took it
  * (none runs, its API is off or elsewhere, another process answered): the caller reads the journal
  * itself, as before there was an API. `lost`: sent, but no whole answer came: a request may have
- * been recorded, so it must not be made again by another way.
+ * been recorded, and is made again another way only where twice is the same as once.
  */
 export type Answer =
   | { readonly _tag: "Answered"; readonly status: number; readonly body: unknown }
   | { readonly _tag: "Unreached" }
   | { readonly _tag: "Lost"; readonly url: string }
 
-/** Long enough for a daemon busy folding. */
-const TIMEOUT_MS = 10_000
+/** Long enough for a daemon busy folding; a daemon that takes longer is hung, or stopped (SIGSTOP). */
+const TIMEOUT_MS = 5_000
 
 const UNREACHED: Answer = { _tag: "Unreached" }
 
@@ -37,7 +37,7 @@ const alive = (pid: number) => {
   }
 }
 
-export const askDaemon = (home: string, method: "GET" | "POST", path: string, body?: unknown): Promise<Answer> => {
+export const askDaemon = (home: string, method: "GET" | "POST", path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<Answer> => {
   const address = readDaemonAddress(home)
   if (address === undefined || !alive(address.pid)) return Promise.resolve(UNREACHED)
   const token = tokenOf(home)
@@ -48,7 +48,7 @@ export const askDaemon = (home: string, method: "GET" | "POST", path: string, bo
     const request = http.request(url, {
       method,
       agent: false,
-      timeout: TIMEOUT_MS,
+      timeout: timeoutMs,
       headers: {
         accept: "application/json",
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),

@@ -71,7 +71,8 @@ export const answer = async (thin: Thin): Promise<boolean> => {
     case "restart": {
       const names = thin.names.length === 0 ? { all: true } : { names: thin.names }
       const got = await askDaemon(home, "POST", "/requests", { action: thin.command, ...names, by: "cli" })
-      if (got._tag === "Lost") {
+      // A start or a stop left unanswered is asked again by the full CLI, which records it itself if need be (lifecycle.ts).
+      if (got._tag === "Lost" && thin.command === "restart") {
         print(`${paint.red("✗")} ${lostText(got.url)}`)
         process.exitCode = 1
         return true

@@ -112,6 +112,19 @@ describe("the thin launcher's trust in an answer", () => {
     expect(printed).toContain(`No instances in ${home} yet`)
   })
 
+  it("says so where a daemon took a restart and never answered (a restart asked twice would be two), and asks nothing again", async () => {
+    const { home, seen } = await fakeDaemon(process.pid)
+    const [server] = fakes
+    server!.removeAllListeners("request")
+    server!.on("request", (request: http.IncomingMessage) => seen.push(`${request.method} ${request.url}`))
+    const run = await new Promise<{ code: number | null; stdout: string }>((resolve) =>
+      execFile(process.execPath, [ORCH, "restart", "x", "--no-wait", "--home", home], { env: { ...process.env, NO_COLOR: "1" } }, (error, stdout) => resolve({ code: error === null ? 0 : (error.code as number), stdout }))
+    )
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/^✗ no answer from the daemon at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/requests: the request may have been recorded/)
+    expect(seen).toEqual(["POST /api/v1/requests"])
+  }, 30_000)
+
   it("does not ask where the daemon the file names is gone", async () => {
     const { home, seen } = await fakeDaemon(process.pid)
     fs.writeFileSync(path.join(home, "journal", "daemon.api"), JSON.stringify({ pid: 2 ** 22 + 1, url: "http://127.0.0.1:1" }))

@@ -51,12 +51,15 @@ export const checkRequest = (options: { readonly names: ReadonlyArray<string>; r
  * The request made through the home's running daemon, which checks and records it as this CLI
  * would (by: cli): where it follows the journal from, and the names it resolved. Undefined where
  * none answers, or it refuses (a config with problems): then the CLI does it here, and words the
- * refusal as it always has.
+ * refusal as it always has. A daemon that took the request and never answered (hung, or stopped)
+ * may have recorded it: a start or a stop asked again is the same request (the decider records
+ * what is still to do), so the CLI records it itself; a restart twice would be two, so it says so.
  */
-export const askedOfDaemon = (home: string, action: "up" | "down" | "restart", names: ReadonlyArray<string> | undefined) =>
+export const askedOfDaemon = (home: string, action: "up" | "down" | "restart", names: ReadonlyArray<string> | undefined, timeout: Option.Option<number>) =>
   Effect.gen(function* () {
-    const got = yield* Effect.promise(() => askDaemon(home, "POST", "/requests", { action, ...(names === undefined ? { all: true } : { names }), by }))
-    if (got._tag === "Lost") {
+    const body = { action, ...(names === undefined ? { all: true } : { names }), by }
+    const got = yield* Effect.promise(() => askDaemon(home, "POST", "/requests", body, Option.match(timeout, { onNone: () => undefined, onSome: (seconds) => seconds * 1000 })))
+    if (got._tag === "Lost" && action === "restart") {
       yield* bad(lostText(got.url))
       return yield* new ExitCode({ code: 1 })
     }
@@ -146,7 +149,7 @@ export const requestAndWait = (
     const given = yield* checkRequest(options)
     const home = homeFrom(options.home)
     const askedAt = yield* Clock.currentTimeMillis
-    const asked = yield* askedOfDaemon(home, ask === "Down" ? "down" : "restart", given)
+    const asked = yield* askedOfDaemon(home, ask === "Down" ? "down" : "restart", given, options.timeout)
     if (asked !== undefined) return yield* followAsked(home, asked, options, outcome(askedAt), NOTHING_TO_STOP)
     // --all where nothing has happened yet: nothing to stop, and no journal begun to say so.
     if (given === undefined && !fs.existsSync(journalFile(home))) return yield* Console.log(NOTHING_TO_STOP)

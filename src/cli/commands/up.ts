@@ -18,7 +18,7 @@ export const up = Command.make(
       const home = homeFrom(options.home)
       const given = yield* checkRequest(options)
       const askedAt = yield* Clock.currentTimeMillis
-      const asked = yield* askedOfDaemon(home, "up", given)
+      const asked = yield* askedOfDaemon(home, "up", given, options.timeout)
       if (asked !== undefined) return yield* followAsked(home, asked, options, healthySince(askedAt, false), nothingToStart(home))
       const names = given ?? (yield* discoverInstances(home)).names
       // Nothing to start: no journal begun, no daemon started to supervise nothing.
