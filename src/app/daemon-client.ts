@@ -1,8 +1,8 @@
-import * as fs from "node:fs"
 import * as http from "node:http"
 import pkg from "../../package.json" with { type: "json" }
-import { apiTokenFile } from "../config/paths.js"
+import { readApiToken } from "../runtime/api-token.js"
 import { readDaemonAddress } from "../runtime/daemon-address.js"
+import { pidExists } from "../runtime/platform/pid-exists.js"
 
 /**
  * What one request to the home's daemon came to. `unreached`: no daemon of this home took it
@@ -20,26 +20,18 @@ const TIMEOUT_MS = 5_000
 
 const UNREACHED: Answer = { _tag: "Unreached" }
 
+/** A token this user cannot read is no token: the daemon then refuses, and the journal is read instead. */
 const tokenOf = (home: string) => {
   try {
-    return fs.readFileSync(apiTokenFile(home), "utf8").trim()
+    return readApiToken(home)
   } catch {
     return undefined
   }
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
-
 export const askDaemon = (home: string, method: "GET" | "POST", path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<Answer> => {
   const address = readDaemonAddress(home)
-  if (address === undefined || !alive(address.pid)) return Promise.resolve(UNREACHED)
+  if (address === undefined || !pidExists(address.pid)) return Promise.resolve(UNREACHED)
   const token = tokenOf(home)
   const payload = body === undefined ? undefined : JSON.stringify(body)
   const url = `${address.url}/api/v1${path}`

@@ -8,9 +8,9 @@ import { parseThin } from "./thin-argv.js"
  * `orch` itself: loads the full CLI; or for the commands run all day and from scripts (`ps`,
  * `health`, `describe`, `up --no-wait`…) the thin client of the running daemon, and where none
  * answers, the full CLI (or for `ps` a bundle without the CLI framework) reading the journal itself.
- * Most of a cold start is V8 compiling the bundle, so the compiled code
- * is kept in dist/.v8-cache (V8's code cache; Node 20 has no module compile cache of its own) and
- * reused while the bundle and node are the same (how much that saves: bench/RESULTS.md).
+ * Most of a cold start is V8 compiling the bundle, so the compiled code is kept in dist/.v8-cache
+ * (V8's code cache; Node 20 has no module compile cache of its own) and reused while the bundle
+ * and node are the same (how much that saves: bench/RESULTS.md).
  * Where dist is not writable, everything works, only slower.
  */
 const load = (bundle: string): unknown => {

@@ -23,47 +23,42 @@ export const answer = async (thin: Thin): Promise<boolean> => {
   if (home === undefined) return false
   const print = (text: string) => writeOut(`${text}\n`)
   const json = (value: unknown) => print(JSON.stringify(value, null, 2))
+  /** The body of a 200, or undefined for anything the full CLI must say instead. */
+  const read = async (path: string) => {
+    const got = await askDaemon(home, "GET", path)
+    return got._tag === "Answered" && got.status === 200 ? got.body : undefined
+  }
   switch (thin.command) {
     case "ps": {
-      const got = await askDaemon(home, "GET", "/instances")
-      if (got._tag !== "Answered" || got.status !== 200) return false
-      const rows = got.body as ReadonlyArray<PsRow>
+      const rows = (await read("/instances")) as ReadonlyArray<PsRow> | undefined
+      if (rows === undefined) return false
       if (thin.json) json(rows)
       else print(rows.length === 0 ? noInstances(home) : tableOf(rows))
       return true
     }
     case "describe": {
-      const got = await askDaemon(home, "GET", `/instances/${thin.name}`)
-      if (got._tag !== "Answered" || got.status !== 200) return false
-      const described = got.body as Described
+      const described = (await read(`/instances/${thin.name}`)) as Described | undefined
+      if (described === undefined) return false
       if (thin.json) json(described)
       else print(describeText(described, Date.now()))
       return true
     }
     case "health": {
-      const got = await askDaemon(home, "GET", thin.name === undefined ? "/health/instances" : `/instances/${thin.name}/health?last=${thin.last}`)
-      if (got._tag !== "Answered" || got.status !== 200) return false
-      if (thin.name === undefined) {
-        const all = got.body as HealthAllJson
-        if (thin.json) json(all)
-        else print(healthAllText(all, Date.now()))
-        process.exitCode = healthExitCode(all)
-      } else {
-        const one = got.body as HealthJson
-        if (thin.json) json(one)
-        else print(healthText(one, Date.now()))
-        process.exitCode = healthExitCode(one)
-      }
+      const all = thin.name === undefined
+      const shown = (await read(all ? "/health/instances" : `/instances/${thin.name}/health?last=${thin.last}`)) as HealthAllJson | HealthJson | undefined
+      if (shown === undefined) return false
+      if (thin.json) json(shown)
+      else print(all ? healthAllText(shown as HealthAllJson, Date.now()) : healthText(shown as HealthJson, Date.now()))
+      process.exitCode = healthExitCode(shown)
       return true
     }
     case "events": {
       const query = new URLSearchParams({ before: String(Number.MAX_SAFE_INTEGER), limit: String(thin.limit) })
       if (thin.instance !== undefined) query.set("instance", thin.instance)
       if (thin.type !== undefined) query.set("type", thin.type)
-      const got = await askDaemon(home, "GET", `/events?${query}`)
-      if (got._tag !== "Answered" || got.status !== 200) return false
-      const { events } = got.body as { readonly events: ReadonlyArray<EventJson> }
-      if (events.length > 0) print(events.map((event) => (thin.json ? JSON.stringify(event) : eventLine(envelopeOf(event)))).join("\n"))
+      const page = (await read(`/events?${query}`)) as { readonly events: ReadonlyArray<EventJson> } | undefined
+      if (page === undefined) return false
+      if (page.events.length > 0) print(page.events.map((event) => (thin.json ? JSON.stringify(event) : eventLine(envelopeOf(event)))).join("\n"))
       return true
     }
     case "up":

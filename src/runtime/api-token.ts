@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto"
 import * as fs from "node:fs"
 import { Effect } from "effect"
-import { apiTokenFile } from "../config/home.js"
+import { apiTokenFile } from "../config/paths.js"
 
 const readIfThere = (file: string) => {
   try {

@@ -6,6 +6,7 @@ import { Either } from "effect"
 import { configFile } from "../../config/home.js"
 import { parseJson } from "../../config/read.js"
 import { type InstanceConfig, decodeInstanceConfig } from "../../domain/config.js"
+import { pidExists } from "./pid-exists.js"
 import type { Marked, Platform } from "./platform.js"
 import { instanceOf, splitCommandLine } from "./windows-argv.js"
 import { type CimProcess, descendantsIn, lookScript, parseProcesses } from "./windows-cim.js"
@@ -30,15 +31,6 @@ const TRUSTED_MS = 10_000
 
 const isPid = (pid: number) => Number.isSafeInteger(pid) && pid > 0
 
-/** Whether some process has this pid: Node opens it and asks whether it has exited, sending nothing. */
-const exists = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
 
 /** An instance's config as the fold decodes it, read synchronously (as findMarked is); undefined if it cannot be. */
 const readConfig = (home: string, name: string): InstanceConfig | undefined => {
@@ -89,7 +81,7 @@ export const windowsPlatform = (tools: WindowsTools = { powershell: "powershell"
    * the look fail, kill(pid, 0) answers alone, so that a live server is not taken for gone.
    */
   const isAlive = (pid: number, startTime: string) => {
-    if (!isPid(pid) || !exists(pid)) {
+    if (!isPid(pid) || !pidExists(pid)) {
       seen.delete(pid)
       return false
     }
@@ -147,7 +139,7 @@ export const windowsPlatform = (tools: WindowsTools = { powershell: "powershell"
     killTree: (pid, descendants) => {
       taskkill(killTreeArgv(pid))
       // /T walks parent pids: a descendant whose parent ended before it is out of its reach.
-      const left = descendants.filter((child) => isPid(child) && exists(child))
+      const left = descendants.filter((child) => isPid(child) && pidExists(child))
       if (left.length > 0) taskkill(killArgv(left))
     },
     // A process that ended cannot be asked for its children on Windows (its pid names no one, or
