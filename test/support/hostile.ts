@@ -65,8 +65,9 @@ export const hostileFile = (good: unknown, paths: ReadonlyArray<ReadonlyArray<st
 
 /**
  * What must never reach a user: the schema library's wording, Effect's internals, a JavaScript
- * value printed raw (NaN or undefined, unless quoted from what the user wrote). "JSON Schema" is
- * our own words (the `$schema` field).
+ * value printed raw (NaN or undefined, unless quoted from what the user wrote; a check that has
+ * the input at hand also lets the user's own words pass unquoted). "JSON Schema" is our own
+ * words (the `$schema` field).
  */
 export const INTERNAL_WORDING =
   /Expected |, actual |Encoded side|Type side|\bStruct\b|(?<!JSON )\bSchema\b|FiberFailure|\bCause\b|ParseError|readonly |is not a integer|\[object Object\]|(?<!")\b(NaN|undefined)\b(?!\\?")|A user-defined piece/
