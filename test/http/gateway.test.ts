@@ -1,3 +1,5 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
 import parsePrometheusTextFormat from "parse-prometheus-text-format"
 import OpenAI from "openai"
 import { fetch } from "undici"
@@ -266,5 +268,21 @@ describe("the gateway", () => {
     expect(stopped).toBeInstanceOf(OpenAI.InternalServerError)
     expect((stopped as InstanceType<typeof OpenAI.APIError>).status).toBe(503)
     expect((stopped as Error).message).toMatch(/cold is not running: start it with `orch up cold`, or set gateway.on_demand/)
+  }, 60_000)
+
+  it("routes by a config edited in place, which no watch of the instances folder reports", async () => {
+    const home = simHome()
+    const [port] = await freePorts(1)
+    addSim(home, "chat", port!, [], { gateway: { aliases: ["llama"], on_demand: true } })
+    const base = await startGateway(home)
+    const aliases = async () => ((await (await fetch(`${base}/v1/models`)).json()) as { data: ReadonlyArray<{ id: string; aliases: ReadonlyArray<string> }> }).data.find((model) => model.id === "chat")?.aliases
+    expect(await aliases()).toEqual(["llama"])
+
+    // Written over in place: the same file, so neither instances/ nor chat/ changes as a folder.
+    const file = path.join(home, "instances", "chat", "config.json")
+    const config = JSON.parse(fs.readFileSync(file, "utf8")) as { gateway: { aliases: Array<string> } }
+    config.gateway.aliases = ["llama", "coder"]
+    fs.writeFileSync(file, JSON.stringify(config, null, 2))
+    expect(await waitFor(async () => ((await aliases())?.includes("coder") === true ? true : undefined), 10_000, 100)).toBe(true)
   }, 60_000)
 })

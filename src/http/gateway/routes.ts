@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import * as path from "node:path"
 import { Effect, Either } from "effect"
 import { discoverInstances, readInstanceConfig } from "../../config/discover.js"
 import { instancesDir } from "../../config/home.js"
@@ -8,6 +9,19 @@ import type { Route } from "../../domain/gateway.js"
 /** How long a reading of the configs serves when nothing said they changed (a watch misses edits inside a folder). */
 const FRESH_MS = 2_000
 
+/**
+ * The configs' files as `stat` sees them (each folder under instances/ and its config.json):
+ * after FRESH_MS the table is read again only when this changed. Reading and decoding every
+ * config runs on the daemon's thread, and every 2 s it held up the requests that met it (the
+ * gateway's slowest 1 %, bench/RESULTS.md); a look at the files is the thread pool's work.
+ */
+const lookAt = async (root: string): Promise<string> => {
+  const entries = await fs.promises.readdir(root).catch(() => [] as Array<string>)
+  const stat = (file: string) => fs.promises.stat(file).then((s) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`, () => "-")
+  const looks = await Promise.all(entries.sort().map(async (entry) => `${entry}=${await stat(path.join(root, entry))},${await stat(path.join(root, entry, "config.json"))}`))
+  return looks.join("|")
+}
+
 export interface Routed extends Route {
   /** The config on disk, decoded; the gateway's address for a server that runs is the config it was started with. */
   readonly config: InstanceConfig
@@ -15,17 +29,21 @@ export interface Routed extends Route {
 
 /**
  * The instances the gateway can route to: every config on disk that decodes, read again when the
- * instances folder changes, when a model is asked for that none has, or after FRESH_MS. Requests
- * never wait for a reading but the first and one for a model not found.
+ * instances folder changes, when a model is asked for that none has, or when a look every
+ * FRESH_MS finds the files changed. Requests never wait for a reading but the first and one for
+ * a model not found.
  */
 export const makeRouteTable = (home: string) => {
   let routes: ReadonlyArray<Routed> = []
   let readAt = -Infinity
   let reading: Promise<ReadonlyArray<Routed>> | undefined
+  let looked: string | undefined
+  let looking: Promise<void> | undefined
 
   const read = () =>
     (reading ??= Effect.runPromise(
       Effect.gen(function* () {
+        looked = yield* Effect.promise(() => lookAt(instancesDir(home)))
         const { names } = yield* discoverInstances(home)
         const found: Array<Routed> = []
         for (const name of names) {
@@ -41,9 +59,20 @@ export const makeRouteTable = (home: string) => {
       return found
     }))
 
+  /** After FRESH_MS: read again if the files changed, else the reading serves FRESH_MS more. */
+  const lookAgain = () =>
+    (looking ??= lookAt(instancesDir(home)).then((now) => {
+      looking = undefined
+      if (now === looked) readAt = performance.now()
+      else void read()
+    }))
+
   let watcher: fs.FSWatcher | undefined
   try {
-    watcher = fs.watch(instancesDir(home), { persistent: false }, () => void (readAt = -Infinity))
+    watcher = fs.watch(instancesDir(home), { persistent: false }, () => {
+      readAt = -Infinity
+      looked = undefined
+    })
   } catch {
     // No instances folder yet: the reading every FRESH_MS finds the first one made.
   }
@@ -51,7 +80,7 @@ export const makeRouteTable = (home: string) => {
   return {
     /** The routes now, read again in the background when stale. */
     current: (): ReadonlyArray<Routed> => {
-      if (performance.now() - readAt > FRESH_MS) void read()
+      if (performance.now() - readAt > FRESH_MS && reading === undefined) void lookAgain()
       return routes
     },
     /** The routes, read now if none were yet or if `forced` (a model no route has). */
