@@ -126,5 +126,8 @@ export const forward = async (pool: Pool, sent: Sent, response: http.ServerRespo
   } else {
     response.end()
   }
+  // node writes an answer's last bytes on its next tick, which comes only after the promise jobs
+  // queued meanwhile: the usage read here and the record the caller makes would go first.
+  await new Promise<void>((resolve) => setImmediate(resolve))
   return { _tag: "Answered", status: answer.statusCode, streamed, ttftMs, usage: usageOf(tail.bytes().toString("utf8")), ...(error === undefined ? {} : { error }) }
 }
