@@ -148,7 +148,7 @@ const main = async () => {
     const barePool = new Pool(`http://127.0.0.1:${bare.port}`, { connections: 1 })
     for (let i = 0; i < 200; i++) await small(barePool, "chat")
     const added = { p50: [] as Array<number>, p99: [] as Array<number>, directP50: [] as Array<number>, viaP50: [] as Array<number>, directP99: [] as Array<number>, viaP99: [] as Array<number>, cpu: [] as Array<number> }
-    const streaming = { ratio: [] as Array<number>, direct: [] as Array<number>, via: [] as Array<number>, bare: [] as Array<number> }
+    const streaming = { ratio: [] as Array<number>, direct: [] as Array<number>, via: [] as Array<number>, bare: [] as Array<number>, viaCpu: [] as Array<number>, bareCpu: [] as Array<number> }
     const paced = { ratio: [] as Array<number>, direct: [] as Array<number>, via: [] as Array<number> }
     const pacedDirect = new Pool(`http://127.0.0.1:${pacedPort}`, { connections: 1 })
     const concurrent: Array<string> = []
@@ -197,8 +197,12 @@ const main = async () => {
       paced.ratio.push(paced.via.at(-1)! / paced.direct.at(-1)!)
 
       const straight = await stream(direct, "chat", TOKENS)
+      const daemonBefore = cpuMs(daemon)
       const through = await stream(gateway, "chat", TOKENS)
+      streaming.viaCpu.push(cpuMs(daemon) - daemonBefore)
+      const bareBefore = cpuMs(bare.child.pid!)
       const barely = await stream(barePool, "chat", TOKENS)
+      streaming.bareCpu.push(cpuMs(bare.child.pid!) - bareBefore)
       if (straight.chunks !== TOKENS || through.chunks !== TOKENS || barely.chunks !== TOKENS) throw new Error(`streams gave ${straight.chunks}, ${through.chunks} and ${barely.chunks} of ${TOKENS} tokens`)
       const directRate = straight.chunks / (straight.ms / 1000)
       const viaRate = through.chunks / (through.ms / 1000)
@@ -248,6 +252,7 @@ const main = async () => {
     report("gateway: streamed chunks/s vs direct, top speed", `${(100 * median(streaming.ratio)).toFixed(1)} % [${(100 * Math.min(...streaming.ratio)).toFixed(1)} %]`, "≥ 95 %", median(streaming.ratio) >= 0.95)
     report("  direct / through the gateway (chunks/s)", `${median(streaming.direct).toFixed(0)} / ${median(streaming.via).toFixed(0)}`, "", undefined)
     report("  through the bare proxy vs direct, top speed", `${(100 * median(streaming.bare)).toFixed(1)} %`, "", undefined)
+    report("  CPU per top-speed stream: the daemon / the bare proxy", `${median(streaming.viaCpu).toFixed(0)} ms / ${median(streaming.bareCpu).toFixed(0)} ms`, "", undefined)
     report(`gateway: ${STREAMS} concurrent streams complete and in order`, concurrent.join(" "), "all", concurrent.every((run) => run === `${STREAMS}/${STREAMS}`))
     report("gateway: cold start overhead (first byte − server's own load)", `${ms(median(cold))} [${ms(worst(cold))}]`, "≤ 100 ms", median(cold) <= 100)
     report("gateway: daemon CPU per 1,000 requests", `${median(added.cpu).toFixed(0)} ms [${worst(added.cpu).toFixed(0)} ms]`, "", undefined)
