@@ -12,8 +12,8 @@ const FRESH_MS = 2_000
 /**
  * The configs' files as `stat` sees them (each folder under instances/ and its config.json):
  * after FRESH_MS the table is read again only when this changed. Reading and decoding every
- * config runs on the daemon's thread, and every 2 s it held up the requests that met it (the
- * gateway's slowest 1 %, bench/RESULTS.md); a look at the files is the thread pool's work.
+ * config runs on the daemon's thread, and every 2 s it held up the requests that met it (a
+ * profile of the gateway's bench, bench/RESULTS.md); a look at the files is the thread pool's work.
  */
 const lookAt = async (root: string): Promise<string> => {
   const entries = await fs.promises.readdir(root).catch(() => [] as Array<string>)
