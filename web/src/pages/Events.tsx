@@ -45,6 +45,8 @@ export const Events = () => {
   const [filter, setFilter] = useState<Filter>({ instance: "", type: "" })
   const [events, setEvents] = useState<ReadonlyArray<EventJson>>([])
   const [more, setMore] = useState(false)
+  // One page at a time: a second click while one loads would ask for the same page again.
+  const [loading, setLoading] = useState(false)
   const [error, setError] = useState<ApiError | undefined>()
   const [instances, setInstances] = useState<ReadonlyArray<string>>([])
   useEffect(() => {
@@ -68,11 +70,12 @@ export const Events = () => {
   })
   const older = () => {
     const oldest = events.at(-1)
-    if (oldest === undefined) return
+    if (oldest === undefined || loading) return
+    setLoading(true)
     api.events(queryOf(filter, oldest.seq)).then((page) => {
       setEvents((shown) => [...shown, ...[...page.events].reverse()])
       setMore(page.events.length === PAGE)
-    }, setError)
+    }, setError).finally(() => setLoading(false))
   }
   return (
     <section>
@@ -103,7 +106,7 @@ export const Events = () => {
         </table>
       </div>
       {more ? (
-        <button type="button" onClick={older}>
+        <button type="button" onClick={older} disabled={loading} aria-busy={loading}>
           Older events
         </button>
       ) : (
