@@ -45,10 +45,15 @@ const COLD_START_BUCKETS = [0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600]
 /** A SQLite append in WAL mode: a fraction of a millisecond, unless the disk stalls. */
 const APPEND_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1]
 
+const LAG_RESOLUTION_MS = 100
+
 export const makeMetrics = () => {
   // Our own registry, never prom-client's global one: two daemons in one test process stay apart.
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: "orch_" })
+  // prom-client times its event-loop-lag timer every 10 ms by default: a hundred wake-ups a second
+  // of a daemon that is otherwise idle between probes (and a laptop kept out of its deep sleep).
+  // Every 100 ms, a stall long enough to matter (a probe or a request held up) is still seen.
+  collectDefaultMetrics({ register: registry, prefix: "orch_", eventLoopMonitoringPrecision: LAG_RESOLUTION_MS })
 
   // What the scrape being rendered reads. Set just before registry.metrics(), which runs every
   // collect() before its first await, so overlapping renders cannot read each other's.
