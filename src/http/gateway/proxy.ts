@@ -61,6 +61,24 @@ const causeOf = (error: unknown) => {
   return code === "ECONNREFUSED" ? "connection refused" : code === "UND_ERR_SOCKET" || code === "ECONNRESET" ? "the server closed the connection" : String((error as Error | undefined)?.message ?? error)
 }
 
+/**
+ * Where the servers' answers are read into. Node gives every read of a socket a new 64 KiB
+ * buffer, which the daemon's malloc tuning (runtime/daemon-env.ts) maps and unmaps each time:
+ * a streamed token is a read of its own. Read here instead, and only the bytes read are copied
+ * out (a small copy comes from node's shared pool). One buffer serves every socket: a read is
+ * copied out before the next one begins.
+ */
+const READ_INTO = Buffer.allocUnsafe(64 * 1024)
+const readOptions = {
+  onread: {
+    buffer: READ_INTO,
+    // Called as the socket's method; false (its buffer is full) stops reading until it is read.
+    callback: function (this: Readable, length: number, into: Uint8Array) {
+      return this.push(Buffer.from(into.subarray(0, length)))
+    }
+  }
+}
+
 /** The pools of kept-alive connections, one per server address. */
 export const makePools = () => {
   const pools = new Map<string, Pool>()
@@ -69,7 +87,7 @@ export const makePools = () => {
       let pool = pools.get(origin)
       if (pool === undefined) {
         // No timeouts of undici's own: a long generation may be silent for minutes (prompt processing).
-        pool = new Pool(origin, { connections: null, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000 })
+        pool = new Pool(origin, { connections: null, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, connect: readOptions })
         pools.set(origin, pool)
       }
       return pool
