@@ -2,13 +2,14 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import parsePrometheusTextFormat from "parse-prometheus-text-format"
 import OpenAI from "openai"
-import { fetch } from "undici"
+import { fetch, request } from "undici"
 import { describe, expect, it } from "vitest"
-import { addSim, simHome } from "../support/daemon.js"
+import { addSim, daemonPid, simHome } from "../support/daemon.js"
 import { client, mostAtOnce, ofType, startGateway, writeSettings } from "../support/gateway.js"
 import { freePorts } from "../support/net.js"
 import { orch } from "../support/orch.js"
 import { waitFor } from "../support/sim.js"
+import { rssMb } from "../support/sse.js"
 
 /**
  * The OpenAI-compatible gateway, end to end: the built `orch` runs a real daemon over simulated
@@ -34,6 +35,12 @@ const servedOf = (home: string, instance: string, count: number) =>
     const served = ofType(home, "RequestServed", instance)
     return served.length >= count ? served : undefined
   }, 5_000, 100)
+
+/** The text of each token of a streamed chat completion, in order. */
+const contentsOf = (stream: string) =>
+  stream.split("\n\n").filter((event) => event.startsWith("data: {"))
+    .map((event) => (JSON.parse(event.slice(6)) as { choices: Array<{ delta?: { content?: string | null } }> }).choices[0]?.delta?.content)
+    .filter((content) => typeof content === "string" && content !== "")
 
 const pidOf = (home: string, name: string) => JSON.parse(orch(["describe", name, "--home", home, "--json"]).stdout).pid as number | null
 
@@ -193,6 +200,44 @@ describe("the gateway", () => {
     expect(served!.data).toMatchObject({ status: 200, streamed: true, error: "the client left during the answer" })
     expect(served!.data["duration_ms"]).toBeLessThan(5_000)
   }, 60_000)
+
+  it("keeps nothing of a stream whose client does not read (the server is held back), and then passes all of it in order", async () => {
+    const home = simHome()
+    writeSettings(home)
+    const [port] = await freePorts(1)
+    addSim(home, "chat", port!, [], { gateway: { on_demand: true } })
+    const base = await startGateway(home)
+    await client(base).chat.completions.create({ model: "chat", messages, max_tokens: 1 })
+    const pid = daemonPid(home)!
+    // As fast as the simulator makes them, ~15 MB a second: ~60 MB of events.
+    const tokens = 300_000
+    const answer = await request(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "chat", messages, stream: true, max_tokens: tokens }) })
+    const pieces: Array<Buffer> = []
+    answer.body.on("data", (piece: Buffer) => pieces.push(piece))
+    await waitFor(async () => (pieces.length > 0 ? true : undefined), 5_000, 10)
+    answer.body.pause()
+    // Once the sockets between are full and the first burst's garbage collected, the daemon's
+    // memory stays where it is for as long as the client pauses.
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const before = rssMb(pid)
+    let most = before
+    const deadline = Date.now() + 3_000
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      most = Math.max(most, rssMb(pid))
+    }
+    const readWhilePaused = Buffer.concat(pieces).length
+    // A gateway that kept reading would hold what the simulator made meanwhile (tens of MB).
+    expect(most - before).toBeLessThan(10)
+    answer.body.resume()
+    await new Promise((resolve) => answer.body.once("end", resolve))
+    const whole = Buffer.concat(pieces)
+    expect(readWhilePaused).toBeLessThan(whole.length / 2)
+    const contents = contentsOf(whole.toString("utf8"))
+    expect(contents.length).toBe(tokens)
+    const direct = await request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "chat", messages, stream: true, max_tokens: 50 }) })
+    expect(contents.slice(0, 50)).toEqual(contentsOf(await direct.body.text()))
+  }, 90_000)
 
   it("a server killed mid-stream: the streaming client gets an error; a request sent during the restart waits for it", async () => {
     const home = simHome()
