@@ -12,15 +12,15 @@
  *    a process of its own, no routing, no records): what one more hop costs on this machine.
  * 2. Streaming, chunks per second through the gateway vs direct: one stream of PACED_TOKENS from
  *    a server that makes a token a millisecond (1,000 a second: faster than llama-server makes
- *    them for one stream of a useful model on any hardware), and one of GW_TOKENS as fast as the simulator can make
- *    them (then the simulator, the gateway and this client are three busy processes: on a machine
- *    of two cores the gateway's share is taken from the other two), GW_TOP_ROUNDS times on each
- *    path (default 3), the simulator on the first core and this client and the proxy on the second
- *    (taskset), the median of each path compared. And the real llama-server (built once
- *    per machine, a tiny model written for the run, one thread) streaming GW_REAL_TOKENS at its
- *    own top pace, GW_TOP_ROUNDS times on each path likewise. Then GW_STREAMS concurrent
- *    streams through the gateway, each checked complete and in order (its text equal to the
- *    direct answer's).
+ *    them for one stream of a useful model on any hardware), and one of GW_TOKENS as fast as the
+ *    simulator can make them (then the simulator, the gateway and this client are three busy
+ *    processes: on a machine of two cores the gateway's share is taken from the other two),
+ *    GW_TOP_ROUNDS times on each path (default 3), the simulator on the first core and this client
+ *    and the proxy on the second (taskset), the median of each path compared. And the real
+ *    llama-server (built once per machine, a tiny model written for the run, one thread)
+ *    streaming GW_REAL_TOKENS at its own top pace, GW_TOP_ROUNDS times on each path likewise.
+ *    Then GW_STREAMS concurrent streams through the gateway, each checked complete and in order
+ *    (its text equal to the direct answer's).
  * 3. Cold start: a request for a stopped on-demand instance → its first byte, minus the server's
  *    own spawn-to-healthy time (from its spawn to the first 200 of /health, polled every 2 ms by
  *    the bench on the server's port).
